@@ -1,0 +1,5 @@
+"""reglint: make sure Keras models are really regularized."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

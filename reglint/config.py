@@ -1,0 +1,179 @@
+"""``[tool.reglint]`` in the nearest pyproject.toml, merged with CLI flags."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pathspec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration or usage error: exit code 2, one line."""
+
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__",
+    "build", "dist", "site-packages", "node_modules", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".reglint_cache", "*.egg-info", ".ipynb_checkpoints",
+)
+
+#: Rule options and their defaults; ``[tool.reglint]`` spells them with dashes.
+DEFAULT_OPTIONS: Mapping[str, Any] = {
+    "require-recurrent": False,
+    "factor-min": None,  # RL003: a factor below this is reported (None: only <= 0)
+    "factor-max": None,  # RL003: a factor above this is reported
+    "fix-regularizer": "L2",
+    "fix-factor": 1e-4,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    select: tuple[str, ...] | None = None  # None: every rule enabled by default
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OPTIONS))
+    config_file: Path | None = None
+
+    def enabled_codes(self, all_codes: Iterable[str], default_codes: Iterable[str],
+                      path: str | None = None) -> frozenset[str]:
+        """The rule codes that apply to ``path``, ruff-style (prefixes, ``ALL``)."""
+        all_codes = tuple(all_codes)
+        base = set(default_codes) if self.select is None else _expand(self.select, all_codes)
+        base |= _expand(self.extend_select, all_codes)
+        base -= _expand(self.ignore, all_codes)
+        if path is not None:
+            rel = self.relative(path)
+            for pattern, codes in self.per_file_ignores:
+                if _glob_match(rel, pattern):
+                    base -= _expand(codes, all_codes)
+        return frozenset(base)
+
+    def relative(self, path: str | Path) -> str:
+        p = Path(path).absolute()
+        try:
+            return p.relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def is_excluded(self, path: str | Path) -> bool:
+        return _spec((*self.exclude, *self.extend_exclude)).match_file(self.relative(path))
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "options" in clean:
+            clean["options"] = {**self.options, **clean["options"]}
+        return replace(self, **clean)
+
+
+def _expand(selectors: Iterable[str], all_codes: tuple[str, ...]) -> set[str]:
+    chosen: set[str] = set()
+    for sel in selectors:
+        sel = sel.strip().upper()
+        if not sel:
+            continue
+        if sel == "ALL":
+            chosen.update(all_codes)
+            continue
+        matched = [c for c in all_codes if c.startswith(sel)]
+        if not matched:
+            raise ConfigError(f"unknown rule selector {sel!r}")
+        chosen.update(matched)
+    return chosen
+
+
+@lru_cache(maxsize=256)
+def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    """gitignore semantics: a bare name matches at any depth, ``**`` crosses dirs."""
+    return _spec((pattern,)).match_file(rel)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.absolute()
+    for d in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _str_tuple(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"[tool.reglint] {key} must be a list of strings")
+
+
+def load_settings(start: Path, config: Path | None = None) -> Settings:
+    """Settings from ``config`` or the nearest pyproject.toml above ``start``."""
+    path = config or find_pyproject(start)
+    if path is None:
+        return Settings(root=start.absolute() if start.is_dir() else start.absolute().parent)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("reglint", {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.reglint] must be a table")
+    return settings_from_table(table, root=path.parent.absolute(), config_file=path)
+
+
+_LIST_KEYS = {"select": "select", "extend-select": "extend_select", "ignore": "ignore",
+              "exclude": "exclude", "extend-exclude": "extend_exclude"}
+
+
+def settings_from_table(table: Mapping[str, Any], root: Path,
+                        config_file: Path | None = None) -> Settings:
+    kwargs: dict[str, Any] = {"root": root, "config_file": config_file}
+    options = dict(DEFAULT_OPTIONS)
+    for key, value in table.items():
+        if key in _LIST_KEYS:
+            kwargs[_LIST_KEYS[key]] = _str_tuple(value, key)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError("[tool.reglint] per-file-ignores must be a table")
+            kwargs["per_file_ignores"] = tuple(
+                (pattern, _str_tuple(codes, f"per-file-ignores.{pattern}"))
+                for pattern, codes in value.items()
+            )
+        elif key in DEFAULT_OPTIONS:
+            options[key] = value
+        elif key == "audit":
+            continue  # read by the auditor
+        else:
+            raise ConfigError(f"[tool.reglint] unknown key {key!r}")
+    _check_options(options)
+    kwargs["options"] = options
+    return Settings(**kwargs)
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    for key in ("factor-min", "factor-max", "fix-factor"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"[tool.reglint] {key} must be a number")
+    if not isinstance(options.get("require-recurrent"), bool):
+        raise ConfigError("[tool.reglint] require-recurrent must be true or false")
+    if options.get("fix-regularizer") not in ("L1", "L2"):
+        raise ConfigError("[tool.reglint] fix-regularizer must be \"L1\" or \"L2\"")

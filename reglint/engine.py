@@ -1,0 +1,155 @@
+"""Lint one source text: choose rules, parse once, run them in one pass.
+
+The engine knows nothing about any rule. A file none of whose enabled rules'
+triggers match is never parsed, so most files of a large tree cost a few regex
+searches; the rest get one libcst parse and one batched traversal, and
+positions are computed only when something was reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from . import noqa
+from .config import Settings
+from .findings import Edit, Finding, Fix, Location
+from .names import ImportTable, ImportTracker
+from .rule import LintContext, Report, Rule
+from .rules import ALL_RULES, DEFAULT_CODES
+
+SYNTAX_ERROR = "RL000"
+_KERAS_TEXT = re.compile(r"keras")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class FileResult:
+    """The outcome of linting one file; ``error`` is set when it could not be read."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    parsed: bool = False
+
+
+def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
+    codes = settings.enabled_codes(ALL_RULES, DEFAULT_CODES, path)
+    return [rule for code, rule in ALL_RULES.items() if code in codes]
+
+
+def triggered_rules(source: str, rules: Iterable[type[Rule]]) -> list[type[Rule]]:
+    """The rules whose cheap text test matches; the rest cannot fire here."""
+    has_keras = _KERAS_TEXT.search(source) is not None
+    return [
+        r for r in rules
+        if r.code != SYNTAX_ERROR and (has_keras or not r.needs_keras) and r.trigger.search(source)
+    ]
+
+
+def lint_source(
+    source: str,
+    path: str = "<string>",
+    settings: Settings | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+) -> list[Finding]:
+    """Lint Python ``source``; ``rules`` defaults to those ``settings`` enable for ``path``."""
+    settings = settings or Settings()
+    enabled = list(rules) if rules is not None else rules_for(settings, path)
+    to_run = triggered_rules(source, enabled)
+    if not to_run:
+        return []
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        if not any(r.code == SYNTAX_ERROR for r in enabled):
+            return []
+        return [_syntax_error(source, path, exc)]
+    except (RecursionError, MemoryError):
+        where = Location(1, 1)
+        return [Finding(SYNTAX_ERROR, "file too deeply nested to parse", path, where, where)]
+    return _run(module, source, path, settings, to_run)
+
+
+def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:
+    """RL000 with Python's own message and position when Python agrees."""
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        row, col = py_exc.lineno or 1, py_exc.offset or 1
+        message = f"syntax error: {py_exc.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        row, col, message = 1, 1, "syntax error: the file cannot be parsed"
+    else:
+        row, col = exc.raw_line, exc.raw_column + 1
+        message = "syntax error: " + exc.message.splitlines()[0]
+    where = Location(row, col)
+    return Finding(SYNTAX_ERROR, message, path, where, where)
+
+
+def _run(module: cst.Module, source: str, path: str, settings: Settings,
+         rules: Sequence[type[Rule]]) -> list[Finding]:
+    table = ImportTable()
+    context = LintContext(path=path, source=source, imports=table, settings=settings,
+                          module=module)
+    visitors = [rule(context) for rule in rules]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit_batched([ImportTracker(table), *visitors])
+    if not any(v.reports for v in visitors):
+        return []
+    positions = wrapper.resolve(PositionProvider)
+    lines = _NEWLINE.split(source)
+    file_noqa = noqa.file_suppressions(source)
+    findings = []
+    for visitor in visitors:
+        for report in visitor.reports:
+            span = positions[report.node]
+            start = Location(span.start.line, span.start.column + 1)
+            end = Location(span.end.line, span.end.column + 1)
+            if noqa.is_suppressed(visitor.code, file_noqa):
+                continue
+            line = lines[start.row - 1] if start.row - 1 < len(lines) else ""
+            if noqa.is_suppressed(visitor.code, noqa.line_suppressions(line)):
+                continue
+            fix = _fix(report, start, end, module, positions, source)
+            findings.append(Finding(visitor.code, report.message, path, start, end, fix))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _fix(report: Report, start: Location, end: Location, module: cst.Module,
+         positions, source: str) -> Fix | None:
+    if report.replacement is None:
+        return None
+    edits = [Edit(module.code_for_node(report.replacement), start, end)]
+    missing = [line for line in report.imports if line not in source]
+    if missing:
+        row = _import_row(module, positions)
+        edits.insert(0, Edit("".join(f"{line}\n" for line in missing),
+                             Location(row, 1), Location(row, 1)))
+    return Fix(
+        report.fix_message or "apply the suggested fix",
+        tuple(edits),
+        "unsafe" if report.unsafe else "safe",
+    )
+
+
+def _import_row(module: cst.Module, positions) -> int:
+    """The row after the module's leading docstring, ``__future__`` and imports."""
+    row = 1
+    for index, stmt in enumerate(module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        small = stmt.body[0] if stmt.body else None
+        is_doc = index == 0 and isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString))
+        if is_doc or isinstance(small, (cst.Import, cst.ImportFrom)):
+            row = positions[stmt].end.line + 1
+        else:
+            break
+    return row

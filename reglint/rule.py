@@ -1,0 +1,102 @@
+"""The base class of every lint rule and the examples that test it.
+
+A rule is a libcst ``BatchableCSTVisitor``: the engine runs all enabled rules
+in one traversal. A rule carries its own ``VALID``/``INVALID`` examples (as in
+Fixit); ``tests/test_rule_examples.py`` turns each into a test case, together
+with the bad and good examples of the rule's document in ``rules/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .names import ImportTable
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code on which the rule must report nothing."""
+
+    code: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code on which the rule must report, at each of ``at`` ("row:col") if given.
+
+    ``expected_fix`` is the code after ``--fix``, when the rule can fix it.
+    ``message`` must be a substring of every reported message, if given.
+    """
+
+    code: str
+    at: Sequence[str] = ()
+    expected_fix: str | None = None
+    message: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rule says about one node; the engine adds positions."""
+
+    node: cst.CSTNode
+    message: str
+    replacement: cst.CSTNode | None = None  # replaces ``node`` when fixed
+    fix_message: str | None = None
+    imports: tuple[str, ...] = ()  # import lines the fix needs, added at the top if absent
+    unsafe: bool = False
+
+
+@dataclass
+class LintContext:
+    """What every rule may read about the module being linted."""
+
+    path: str
+    source: str
+    imports: ImportTable
+    settings: Settings
+    module: cst.Module | None = None
+
+
+class Rule(cst.BatchableCSTVisitor):
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line, for ``reglint rules`` and SARIF shortDescription
+    default_enabled: ClassVar[bool] = True
+    #: Regex that must match the source for the rule to be able to fire; files
+    #: without a match are never parsed for this rule.
+    trigger: ClassVar[re.Pattern[str]]
+    #: The rule resolves names to Keras symbols, so the source must mention Keras.
+    needs_keras: ClassVar[bool] = True
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, context: LintContext) -> None:
+        super().__init__()
+        self.context = context
+        self.reports: list[Report] = []
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        return self.context.settings.options
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        replacement: cst.CSTNode | None = None,
+        fix_message: str | None = None,
+        imports: tuple[str, ...] = (),
+        unsafe: bool = False,
+    ) -> None:
+        self.reports.append(
+            Report(node, message, replacement, fix_message, imports, unsafe)
+        )
