@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from . import noqa
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
 from .names import ImportTable, ImportTracker
+from .positions import node_positions
 from .rule import LintContext, Report, Rule
 from .rules import ALL_RULES, DEFAULT_CODES
 
 SYNTAX_ERROR = "RL000"
 _KERAS_TEXT = re.compile(r"keras")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-@dataclass
-class FileResult:
-    """The outcome of linting one file; ``error`` is set when it could not be read."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
-    parsed: bool = False
 
 
 def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
@@ -102,35 +92,37 @@ def _run(module: cst.Module, source: str, path: str, settings: Settings,
     wrapper.visit_batched([ImportTracker(table), *visitors])
     if not any(v.reports for v in visitors):
         return []
-    positions = wrapper.resolve(PositionProvider)
+    reported = [r.node for v in visitors for r in v.reports]
+    positions = node_positions(module, reported)
     lines = _NEWLINE.split(source)
     file_noqa = noqa.file_suppressions(source)
     findings = []
     for visitor in visitors:
         for report in visitor.reports:
-            span = positions[report.node]
-            start = Location(span.start.line, span.start.column + 1)
-            end = Location(span.end.line, span.end.column + 1)
+            (row, col), (end_row, end_col) = positions[id(report.node)]
+            start = Location(row, col + 1)
+            end = Location(end_row, end_col + 1)
             if noqa.is_suppressed(visitor.code, file_noqa):
                 continue
             line = lines[start.row - 1] if start.row - 1 < len(lines) else ""
             if noqa.is_suppressed(visitor.code, noqa.line_suppressions(line)):
                 continue
-            fix = _fix(report, start, end, module, positions, source)
+            fix = _fix(report, start, end, module, source)
             findings.append(Finding(visitor.code, report.message, path, start, end, fix))
     findings.sort(key=Finding.sort_key)
     return findings
 
 
 def _fix(report: Report, start: Location, end: Location, module: cst.Module,
-         positions, source: str) -> Fix | None:
+         source: str) -> Fix | None:
     if report.replacement is None:
         return None
     edits = [Edit(module.code_for_node(report.replacement), start, end)]
     missing = [line for line in report.imports if line not in source]
     if missing:
-        row = _import_row(module, positions)
-        edits.insert(0, Edit("".join(f"{line}\n" for line in missing),
+        row = _import_row(module)
+        newline = module.default_newline
+        edits.insert(0, Edit("".join(f"{line}{newline}" for line in missing),
                              Location(row, 1), Location(row, 1)))
     return Fix(
         report.fix_message or "apply the suggested fix",
@@ -139,17 +131,18 @@ def _fix(report: Report, start: Location, end: Location, module: cst.Module,
     )
 
 
-def _import_row(module: cst.Module, positions) -> int:
+def _import_row(module: cst.Module) -> int:
     """The row after the module's leading docstring, ``__future__`` and imports."""
-    row = 1
+    last = None
     for index, stmt in enumerate(module.body):
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
         small = stmt.body[0] if stmt.body else None
         is_doc = index == 0 and isinstance(small, cst.Expr) and isinstance(
             small.value, (cst.SimpleString, cst.ConcatenatedString))
-        if is_doc or isinstance(small, (cst.Import, cst.ImportFrom)):
-            row = positions[stmt].end.line + 1
-        else:
+        if not (is_doc or isinstance(small, (cst.Import, cst.ImportFrom))):
             break
-    return row
+        last = stmt
+    if last is None:
+        return 1
+    return node_positions(module, [last])[id(last)][1][0] + 1

@@ -40,4 +40,6 @@ class Finding:
     fixed: bool = field(default=False, compare=False)
 
     def sort_key(self) -> tuple:
-        return (self.filename, self.location.row, self.location.column, self.code)
+        # In a notebook, locations are relative to the cell: order by cell first.
+        cell = -1 if self.cell is None else self.cell
+        return (self.filename, cell, self.location.row, self.location.column, self.code)

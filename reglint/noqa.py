@@ -45,3 +45,40 @@ def file_suppressions(source: str) -> frozenset[str] | None:
 
 def is_suppressed(code: str, codes: frozenset[str] | None) -> bool:
     return codes is not None and (codes == ALL or code in codes)
+
+
+_LINE_SPLIT = re.compile(r"(\r\n|\r|\n)")
+
+
+def add_noqa(source: str, findings_by_row: dict[int, set[str]]) -> tuple[str, int]:
+    """Add ``# noqa: CODES`` to each row of ``findings_by_row``.
+
+    Existing comments are kept; an existing ``# noqa: X`` is extended; a bare
+    ``# noqa`` already covers everything. A line ending in a backslash
+    continuation cannot take a comment and is left alone. Returns the new text
+    and the number of lines changed.
+    """
+    parts = _LINE_SPLIT.split(source)
+    lines, seps = parts[0::2], [*parts[1::2], ""]
+    changed = 0
+    for row, codes in sorted(findings_by_row.items()):
+        index = row - 1
+        if index >= len(lines):
+            continue
+        line = lines[index]
+        if line.rstrip().endswith("\\"):
+            continue
+        match = _NOQA.search(line) if "noqa" in line.lower() else None
+        existing = parse_codes(match)
+        if existing == ALL:
+            continue
+        if match is not None:
+            merged = sorted((existing or set()) | codes)
+            new = line[: match.start()] + "# noqa: " + ", ".join(merged) + line[match.end():]
+        else:
+            stripped = line.rstrip()
+            new = stripped + "  # noqa: " + ", ".join(sorted(codes)) + line[len(stripped):]
+        if new != line:
+            lines[index] = new
+            changed += 1
+    return "".join(l + s for l, s in zip(lines, seps)), changed

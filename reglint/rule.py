@@ -64,6 +64,13 @@ class LintContext:
     settings: Settings
     module: cst.Module | None = None
 
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The 1-based row where ``node`` starts (one code generation; use sparingly)."""
+        from .positions import node_positions
+
+        assert self.module is not None
+        return node_positions(self.module, [node])[id(node)][0][0]
+
 
 class Rule(cst.BatchableCSTVisitor):
     code: ClassVar[str]

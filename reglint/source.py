@@ -43,3 +43,39 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"invalid byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
     return str(exc)
+
+
+def write_source(path: str | Path, original: str, new: str) -> bool:
+    """Atomically replace ``path``'s text ``original`` by ``new``.
+
+    Keeps the file's encoding, BOM and mode. Returns False, writing nothing, if
+    the file no longer holds ``original`` (changed since it was linted).
+    """
+    import os
+    import tempfile
+
+    path = Path(path)
+    data = path.read_bytes()
+    if decode_source(data) != original:
+        return False
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    bom = data.startswith(b"\xef\xbb\xbf")
+    payload = new.encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    if bom:
+        payload = b"\xef\xbb\xbf" + payload
+    mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".reglint-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True

@@ -70,7 +70,11 @@ class MissingKernelRegularizer(Rule):
             return
         args = " and ".join(f"`{m}`" for m in missing)
         message = f"`{layer}` is built without {args}: its weights train unpenalized"
-        fix = regularizer_fix(self.context, node, symbol.flavor, spec, missing)
+        # A misspelt or misplaced regularizer keyword: RL007 renames it instead.
+        misspelt = any(a.keyword is not None and "regul" in a.keyword.value.lower()
+                       and a.keyword.value not in spec.accepted for a in node.args)
+        fix = None if misspelt else regularizer_fix(self.context, node, symbol.flavor, spec,
+                                                    missing)
         if fix is None:
             self.report(node, message)
         else:

@@ -1,0 +1,261 @@
+"""The ``reglint`` command line: ``check``, ``rules``, ``rule``, ``audit``."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .findings import Finding
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def error(message: str) -> None:
+    click.echo(f"reglint: error: {message}", err=True)
+
+
+def _codes(values: Sequence[str]) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(c for v in values for c in v.replace(" ", "").split(",") if c)
+
+
+class ReglintGroup(click.Group):
+    """Turns any unexpected exception into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            error(str(exc))
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            ctx.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
+            if os.environ.get("REGLINT_DEBUG"):
+                raise
+            error(f"internal error: {type(exc).__name__}: {exc} (set REGLINT_DEBUG=1 for details)")
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=ReglintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="reglint")
+def main() -> None:
+    """Make sure Keras models are really regularized."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Rules to enable (codes or prefixes, comma-separated; ALL).")
+@click.option("--extend-select", multiple=True, metavar="CODES",
+              help="Rules to enable on top of the selection, e.g. RL009.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report here instead of stdout.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, writing the files in place.")
+@click.option("--diff", is_flag=True, help="Print the diff the safe fixes would make; write nothing.")
+@click.option("--add-noqa", is_flag=True,
+              help="Write `# noqa: CODE` on every current finding (baseline a codebase).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+              help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Replace the excluded globs.")
+@click.option("--extend-exclude", multiple=True, metavar="GLOB", help="Exclude more globs.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply excludes to paths named on the command line too (for pre-commit).")
+@click.option("--require-recurrent", is_flag=True, default=None,
+              help="RL001 also requires recurrent_regularizer on recurrent layers.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+def check(paths, select, extend_select, ignore, output_format, output_file, exit_zero,
+          statistics, fix, diff, add_noqa, jobs, config_path, exclude, extend_exclude,
+          force_exclude, require_recurrent, no_cache, quiet) -> None:
+    """Lint Python files and notebooks (default: the current directory)."""
+    from .discovery import discover
+    from .formats import renderer
+    from .formats.text_format import statistics as stats_table
+    from .formats.text_format import summary
+    from .rules import ALL_RULES
+
+    paths = paths or (".",)
+    if sum((fix, diff, add_noqa)) > 1:
+        raise click.UsageError("--fix, --diff and --add-noqa exclude each other")
+    start = Path(config_path) if config_path else Path(paths[0])
+    settings = load_settings(start if start.exists() else Path.cwd(),
+                             Path(config_path) if config_path else None)
+    options = {"require-recurrent": True} if require_recurrent else None
+    settings = settings.with_overrides(
+        select=_codes(select), ignore=(*settings.ignore, *(_codes(ignore) or ())),
+        extend_select=(*settings.extend_select, *(_codes(extend_select) or ())),
+        exclude=tuple(exclude) or None,
+        extend_exclude=(*settings.extend_exclude, *extend_exclude) or None,
+        options=options,
+    )
+    settings.enabled_codes(ALL_RULES, ())  # validates selectors before any work
+
+    found = discover(paths, settings, force_exclude=force_exclude)
+    for missing in found.missing:
+        error(f"{missing}: no such file or directory")
+    if not found.files and not found.missing:
+        click.echo("reglint: warning: no Python files or notebooks found", err=True)
+
+    findings, errors, fixed_count, linted = _lint(found.files, settings, jobs, fix, diff,
+                                                  add_noqa, no_cache)
+    if add_noqa:
+        if not quiet:
+            click.echo(f"Added {fixed_count} noqa directive{'s' if fixed_count != 1 else ''}.",
+                       err=True)
+        return _exit(found.missing, errors, linted, [], exit_zero)
+
+    report = renderer(output_format)(findings) if not diff else ""
+    if statistics and output_format == "text":
+        report = stats_table(findings, {c: r.name for c, r in ALL_RULES.items()})
+    if output_file:
+        Path(output_file).write_text(report, encoding="utf-8")
+    elif report:
+        click.echo(report, nl=False)
+    if output_format == "text" and not quiet and not diff and (linted or not found.missing):
+        click.echo(summary(findings, fixed_count, fix_hint=not fix),
+                   nl=False, err=bool(output_file) or statistics)
+    if diff and fixed_count:
+        return _exit(found.missing, errors, linted, [None], exit_zero)
+    return _exit(found.missing, errors, linted, findings if not diff else [], exit_zero)
+
+
+def _exit(missing, errors, linted, findings, exit_zero) -> None:
+    if missing or (errors and not linted):
+        sys.exit(EXIT_ERROR)
+    if findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _lint(files: list[str], settings: Settings, jobs, fix: bool, diff: bool, add_noqa: bool,
+          no_cache: bool) -> tuple[list[Finding], list[str], int, int]:
+    from .runner import lint_files
+
+    findings: list[Finding] = []
+    errors: list[str] = []
+    changed = 0
+    linted = 0
+    results = lint_files(files, settings, jobs, fix=fix or diff)
+    for result in results:
+        if result.error is not None:
+            error(f"{result.path}: {result.error}")
+            errors.append(result.path)
+            continue
+        linted += 1
+        if add_noqa:
+            changed += _add_noqa(result.path, result.findings)
+            continue
+        if result.fixed_source is not None and result.source is not None:
+            if diff:
+                _print_diff(result.path, result.source, result.fixed_source)
+            else:
+                from .source import write_source
+
+                if not write_source(result.path, result.source, result.fixed_source):
+                    error(f"{result.path}: changed while linting; not fixed")
+                    continue
+            changed += len(result.fixed)
+        findings.extend(result.findings)
+    return findings, errors, changed, linted
+
+
+def _print_diff(path: str, old: str, new: str) -> None:
+    click.echo("".join(difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        fromfile=path, tofile=path)), nl=False)
+
+
+def _add_noqa(path: str, findings: list[Finding]) -> int:
+    """Write ``# noqa`` for ``findings``; a line where a comment would change the
+    code's meaning (inside a multi-line string) is left alone."""
+    from .noqa import add_noqa
+    from .source import read_source, write_source
+
+    by_row: dict[int, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.cell is None and f.code != "RL000":
+            by_row[f.location.row].add(f.code)
+    if not by_row:
+        return 0
+    original = read_source(path)
+    before = ast.dump(ast.parse(original))
+    new, count = add_noqa(original, by_row)
+    if ast.dump(ast.parse(new)) != before:
+        new, count = original, 0
+        for row, codes in sorted(by_row.items()):
+            candidate, n = add_noqa(new, {row: codes})
+            if n and ast.dump(ast.parse(candidate)) == before:
+                new, count = candidate, count + n
+    if count:
+        write_source(path, original, new)
+    return count
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--all", "show_all", is_flag=True, help="Include the audit checks RA001-RA006.")
+def rules_command(output_format: str, show_all: bool) -> None:
+    """List the lint rules."""
+    import json
+
+    from .rules import ALL_RULES
+
+    rows = [(r.code, r.name, "on" if r.default_enabled else "off", bool(r.INVALID and any(
+        i.expected_fix for i in r.INVALID)), r.summary) for r in ALL_RULES.values()]
+    if output_format == "json":
+        click.echo(json.dumps([{"code": c, "name": n, "default": d == "on", "fix": f,
+                                "summary": s} for c, n, d, f, s in rows], indent=2))
+        return
+    width = max(len(n) for _, n, *_ in rows)
+    for code, name, default, fixable, text in rows:
+        mark = "fix" if fixable else "   "
+        click.echo(f"{code}  {name:<{width}}  {default:<3}  {mark}  {text}")
+    if show_all:
+        from . import ruledocs
+
+        for doc in ruledocs.all_docs():
+            if doc.code.startswith("RA"):
+                click.echo(f"{doc.code}  {doc.name:<{width}}  audit")
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Explain one rule: why it matters, a bad and a good example, the fix."""
+    from . import ruledocs
+
+    doc = ruledocs.load(code)
+    if doc is None:
+        raise click.BadParameter(f"unknown rule {code!r} (see `reglint rules`)", param_hint="CODE")
+    click.echo(doc.text, nl=not doc.text.endswith("\n"))
+
+
+def _add_audit() -> None:
+    try:
+        from .audit.command import audit
+    except ImportError:  # pragma: no cover - the auditor package is part of reglint
+        return
+    main.add_command(audit)
+
+
+_add_audit()
