@@ -4,24 +4,29 @@ The engine knows nothing about any rule. A file none of whose enabled rules'
 triggers match is never parsed, so most files of a large tree cost a few regex
 searches; the rest get one libcst parse and one batched traversal, and
 positions are computed only when something was reported.
+
+libcst and the rule classes are imported only when a file's text triggers a
+rule (the prefilter runs on :mod:`reglint.registry` metadata), so linting a
+tree without Keras code, or a warm cached run, never pays libcst's import.
 """
 
 from __future__ import annotations
 
-import ast
 import re
-from typing import Iterable, Sequence
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from . import noqa
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
-from .names import ImportTable, ImportTracker
-from .positions import node_positions
-from .rule import LintContext, Report, Rule
-from .rules import ALL_RULES, DEFAULT_CODES
+from .registry import RuleInfo, enabled_infos, rule_classes
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from .rule import Report, Rule
+
+_R = TypeVar("_R")
 
 SYNTAX_ERROR = "RL000"
 _KERAS_TEXT = re.compile(r"keras")
@@ -29,12 +34,12 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
-    codes = settings.enabled_codes(ALL_RULES, DEFAULT_CODES, path)
-    return [rule for code, rule in ALL_RULES.items() if code in codes]
+    return rule_classes(info.code for info in enabled_infos(settings, path))
 
 
-def triggered_rules(source: str, rules: Iterable[type[Rule]]) -> list[type[Rule]]:
-    """The rules whose cheap text test matches; the rest cannot fire here."""
+def triggered_rules(source: str, rules: Iterable[_R]) -> list[_R]:
+    """The rules (classes or :class:`RuleInfo`) whose cheap text test matches;
+    the rest cannot fire here."""
     has_keras = _KERAS_TEXT.search(source) is not None
     return [
         r for r in rules
@@ -50,10 +55,14 @@ def lint_source(
 ) -> list[Finding]:
     """Lint Python ``source``; ``rules`` defaults to those ``settings`` enable for ``path``."""
     settings = settings or Settings()
-    enabled = list(rules) if rules is not None else rules_for(settings, path)
+    enabled: list = list(rules) if rules is not None else enabled_infos(settings, path)
     to_run = triggered_rules(source, enabled)
     if not to_run:
         return []
+    import libcst as cst
+
+    if isinstance(to_run[0], RuleInfo):
+        to_run = rule_classes(r.code for r in to_run)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -68,6 +77,8 @@ def lint_source(
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:
     """RL000 with Python's own message and position when Python agrees."""
+    import ast
+
     try:
         compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as py_exc:
@@ -84,12 +95,16 @@ def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding
 
 def _run(module: cst.Module, source: str, path: str, settings: Settings,
          rules: Sequence[type[Rule]]) -> list[Finding]:
+    from .names import ImportTable, ImportTracker
+    from .positions import node_positions
+    from .rule import LintContext
+    from .walk import walk
+
     table = ImportTable()
     context = LintContext(path=path, source=source, imports=table, settings=settings,
                           module=module)
     visitors = [rule(context) for rule in rules]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit_batched([ImportTracker(table), *visitors])
+    walk(module, [ImportTracker(table), *visitors])
     if not any(v.reports for v in visitors):
         return []
     reported = [r.node for v in visitors for r in v.reports]
@@ -117,7 +132,13 @@ def _fix(report: Report, start: Location, end: Location, module: cst.Module,
          source: str) -> Fix | None:
     if report.replacement is None:
         return None
-    edits = [Edit(module.code_for_node(report.replacement), start, end)]
+    import libcst as cst
+
+    replacement = report.replacement
+    if isinstance(replacement, cst.Arg):  # its position ends before its comma; so must its text
+        replacement = replacement.with_changes(comma=cst.MaybeSentinel.DEFAULT,
+                                               whitespace_after_arg=cst.SimpleWhitespace(""))
+    edits = [Edit(module.code_for_node(replacement), start, end)]
     missing = [line for line in report.imports if line not in source]
     if missing:
         row = _import_row(module)
@@ -133,6 +154,10 @@ def _fix(report: Report, start: Location, end: Location, module: cst.Module,
 
 def _import_row(module: cst.Module) -> int:
     """The row after the module's leading docstring, ``__future__`` and imports."""
+    import libcst as cst
+
+    from .positions import node_positions
+
     last = None
     for index, stmt in enumerate(module.body):
         if not isinstance(stmt, cst.SimpleStatementLine):

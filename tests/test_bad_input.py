@@ -68,7 +68,7 @@ def test_pep263_coding_cookie_is_honoured(tmp_path):
     (tmp_path / "latin.py").write_bytes(
         b"# -*- coding: latin-1 -*-\nimport keras\nname = '\xe9'; keras.layers.Dense(3)\n")
     result, findings = lint_json(tmp_path, "latin.py")
-    assert [(f["location"]["row"], f["location"]["column"]) for f in findings] == [(3, 15)]
+    assert [(f["location"]["row"], f["location"]["column"]) for f in findings] == [(3, 13)]
 
 
 def test_empty_file(tmp_path):
@@ -90,19 +90,17 @@ def test_bom_and_crlf_keep_positions_and_fix_keeps_them(tmp_path):
 
 
 def test_five_megabyte_file(tmp_path):
-    block = "x_{i} = tf.keras.layers.Dense({i}, kernel_regularizer='l2')\n"
-    lines = ["import tensorflow as tf\n"]
-    size = 0
-    i = 0
-    while size < 5 * 1024 * 1024:
-        line = block.format(i=i)
-        lines.append(line)
-        size += len(line)
-        i += 1
-    lines.append("last = tf.keras.layers.Dense(1)\n")
-    (tmp_path / "huge.py").write_text("".join(lines))
+    """A generated module: a weight table in comments, a data list, many layers."""
+    table = "".join(f"# weight row {i}: " + "0.125, " * 20 + "\n" for i in range(33000))
+    data = "WEIGHTS = [\n" + "".join(f"    {i}.5,\n" for i in range(2000)) + "]\n"
+    layers = "".join(f"x_{i} = tf.keras.layers.Dense({i}, kernel_regularizer='l2')\n"
+                     for i in range(500))
+    text = "import tensorflow as tf\n" + table + data + layers + "last = tf.keras.layers.Dense(1)\n"
+    assert len(text) > 5 * 1024 * 1024
+    (tmp_path / "huge.py").write_text(text)
     result, findings = lint_json(tmp_path, "huge.py")
-    assert [(f["code"], f["location"]["row"]) for f in findings] == [("RL001", len(lines))]
+    assert [(f["code"], f["location"]["row"]) for f in findings] == [
+        ("RL001", text.count("\n"))]
 
 
 def test_symlink_loops(tmp_path):
@@ -115,35 +113,85 @@ def test_symlink_loops(tmp_path):
     assert "self.py: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def _unprivileged():
-    if os.geteuid() != 0:
-        return None
-    def drop():  # root reads everything; lint as 'nobody' so permissions apply
-        os.setgid(65534)
-        os.setuid(65534)
-    return drop
+def _check_as_nobody(directory, *args):
+    """Run ``reglint check`` in a forked child that has dropped root's privileges
+    (root reads every file, so permissions only apply to an ordinary user).
+    Returns (exit code, stdout, stderr)."""
+    import reglint.cli
+
+    out_path, err_path = os.path.join(directory, ".out"), os.path.join(directory, ".err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 70
+            try:
+                os.chdir(directory)
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - pytest captures sys.*
+                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                if os.geteuid() == 0:
+                    # a first run as root imports every module the command needs:
+                    # 'nobody' cannot read root's Python installation
+                    try:
+                        reglint.cli.main(["check", "--no-cache", *args], standalone_mode=False)
+                    except SystemExit:
+                        pass
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    out.truncate(0)
+                    err.truncate(0)
+                    os.lseek(1, 0, 0)
+                    os.lseek(2, 0, 0)
+                    os.setgid(65534)
+                    os.setuid(65534)
+                rv = reglint.cli.main(["check", *args], standalone_mode=False)
+                code = rv if isinstance(rv, int) else 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+    with open(out_path) as out, open(err_path) as err:
+        return os.waitstatus_to_exitcode(status), out.read(), err.read()
 
 
-def test_unreadable_file(tmp_path):
-    (tmp_path / "secret.py").write_text(BAD)
-    (tmp_path / "secret.py").chmod(0)
-    (tmp_path / "bad.py").write_text(BAD)
-    os.chmod(tmp_path, 0o755)
-    result = run_reglint("check", "--format", "json", ".", cwd=tmp_path,
-                         preexec_fn=_unprivileged())
-    assert "reglint: error: secret.py: Permission denied" in result.stderr
-    assert [f["filename"] for f in json.loads(result.stdout)] == ["bad.py"]
-    assert result.returncode == 1
+def test_unreadable_file():
+    import shutil
+    import tempfile
+
+    directory = tempfile.mkdtemp()
+    try:
+        os.chmod(directory, 0o755)
+        secret = os.path.join(directory, "secret.py")
+        with open(secret, "w") as fh:
+            fh.write(BAD)
+        os.chmod(secret, 0)
+        with open(os.path.join(directory, "bad.py"), "w") as fh:
+            fh.write(BAD)
+        code, out, err = _check_as_nobody(directory, "--format", "json", "-j", "1",
+                                          "--no-cache", "secret.py", "bad.py")
+        assert err.strip() == "reglint: error: secret.py: Permission denied"
+        assert [f["filename"] for f in json.loads(out)] == ["bad.py"]
+        assert code == 1
+    finally:
+        shutil.rmtree(directory)
 
 
 def test_check_never_writes_to_linted_files(tmp_path):
     files = {"bad.py": BAD, "broken.py": "import keras\nkeras.layers.Dense(\n"}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.glob("*.py")}
     run_reglint("check", ".", cwd=tmp_path)
     run_reglint("check", "--diff", ".", cwd=tmp_path)
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.glob("*.py")}
     assert before == after
 
 
