@@ -22,7 +22,8 @@ def summary(findings: Sequence[Finding], fixed: int = 0, fix_hint: bool = True) 
     lines = []
     if findings:
         n = len(findings)
-        lines.append(f"Found {n} error{'s' if n != 1 else ''}"
+        total = n + fixed  # as ruff: "Found 2 errors (1 fixed, 1 remaining)."
+        lines.append(f"Found {total} error{'s' if total != 1 else ''}"
                      + (f" ({fixed} fixed, {n} remaining)." if fixed else "."))
         fixable = sum(1 for f in findings if f.fix and f.fix.applicability == "safe")
         if fixable and fix_hint:
