@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import difflib
 import os
 import sys
 from collections import defaultdict
@@ -56,7 +54,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--select", multiple=True, metavar="CODES",
               help="Rules to enable (codes or prefixes, comma-separated; ALL).")
 @click.option("--extend-select", multiple=True, metavar="CODES",
@@ -92,8 +90,9 @@ def check(paths, select, extend_select, ignore, output_format, output_file, exit
     from .formats import renderer
     from .formats.text_format import statistics as stats_table
     from .formats.text_format import summary
-    from .rules import ALL_RULES
+    from .registry import rule_infos
 
+    ALL_RULES = rule_infos()  # metadata only: libcst is imported when a file needs it
     paths = paths or (".",)
     if sum((fix, diff, add_noqa)) > 1:
         raise click.UsageError("--fix, --diff and --add-noqa exclude each other")
@@ -155,7 +154,7 @@ def _lint(files: list[str], settings: Settings, jobs, fix: bool, diff: bool, add
     errors: list[str] = []
     changed = 0
     linted = 0
-    results = lint_files(files, settings, jobs, fix=fix or diff)
+    results = lint_files(files, settings, jobs, fix=fix or diff, cache=not no_cache)
     for result in results:
         if result.error is not None:
             error(f"{result.path}: {result.error}")
@@ -180,6 +179,8 @@ def _lint(files: list[str], settings: Settings, jobs, fix: bool, diff: bool, add
 
 
 def _print_diff(path: str, old: str, new: str) -> None:
+    import difflib
+
     click.echo("".join(difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True),
         fromfile=path, tofile=path)), nl=False)
@@ -188,6 +189,8 @@ def _print_diff(path: str, old: str, new: str) -> None:
 def _add_noqa(path: str, findings: list[Finding]) -> int:
     """Write ``# noqa`` for ``findings``; a line where a comment would change the
     code's meaning (inside a multi-line string) is left alone."""
+    import ast
+
     from .noqa import add_noqa
     from .source import read_source, write_source
 
@@ -218,10 +221,10 @@ def rules_command(output_format: str, show_all: bool) -> None:
     """List the lint rules."""
     import json
 
-    from .rules import ALL_RULES
+    from .registry import rule_infos
 
-    rows = [(r.code, r.name, "on" if r.default_enabled else "off", bool(r.INVALID and any(
-        i.expected_fix for i in r.INVALID)), r.summary) for r in ALL_RULES.values()]
+    rows = [(r.code, r.name, "on" if r.default_enabled else "off", r.fixable, r.summary)
+            for r in rule_infos().values()]
     if output_format == "json":
         click.echo(json.dumps([{"code": c, "name": n, "default": d == "on", "fix": f,
                                 "summary": s} for c, n, d, f, s in rows], indent=2))
@@ -236,6 +239,16 @@ def rules_command(output_format: str, show_all: bool) -> None:
         for doc in ruledocs.all_docs():
             if doc.code.startswith("RA"):
                 click.echo(f"{doc.code}  {doc.name:<{width}}  audit")
+
+
+@main.command()
+def clean() -> None:
+    """Remove the result cache (.reglint_cache) of the project in the current directory."""
+    from .cache import clean as remove_cache
+
+    removed = remove_cache(load_settings(Path.cwd()))
+    if removed is not None:
+        click.echo(f"Removed {removed}", err=True)
 
 
 @main.command("rule")
