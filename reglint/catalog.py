@@ -8,9 +8,9 @@ Keras 3.15.1 and tf_keras 2.21.0 (``inspect.signature`` of every class in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 KERAS3 = "keras3"
 KERAS2 = "keras2"
@@ -78,9 +78,7 @@ def _spec(
     pos: dict[str, dict[str, int]] = {}
     for arg, index in positions.items():
         k3, k2 = index if isinstance(index, tuple) else (index, index)
-        pos[arg] = MappingProxyType(
-            {f: i for f, i in ((KERAS3, k3), (KERAS2, k2)) if f in flavors}
-        )
+        pos[arg] = MappingProxyType({f: i for f, i in ((KERAS3, k3), (KERAS2, k2)) if f in flavors})
     return LayerSpec(
         name=name,
         kernel_args=kernel_args,
@@ -95,45 +93,79 @@ def _spec(
 _K = {KERNEL: ("kernel",)}
 _RNN_W = {KERNEL: ("kernel",), RECURRENT: ("recurrent_kernel",), BIAS: ("bias",)}
 _ATTN_W = {
-    KERNEL: ("query/kernel", "key/kernel", "value/kernel", "attention_output/kernel",
-             "output_dense/kernel"),
+    KERNEL: (
+        "query/kernel",
+        "key/kernel",
+        "value/kernel",
+        "attention_output/kernel",
+        "output_dense/kernel",
+    ),
 }
 
 _SPECS: list[LayerSpec] = [
     _spec("Dense", (KERNEL,), {KERNEL: 5, BIAS: 6, ACTIVITY: 7}, _K),
     _spec("EinsumDense", (KERNEL,), {KERNEL: 6, BIAS: 7}, _K),
     _spec("MultiHeadAttention", (KERNEL,), {KERNEL: (11, 9), BIAS: (12, 10)}, _ATTN_W),
-    _spec("GroupQueryAttention", (KERNEL,), {KERNEL: 9, BIAS: 10}, _ATTN_W,
-          flavors=frozenset({KERAS3})),
-    _spec("Embedding", (EMBEDDINGS,), {EMBEDDINGS: 3}, {EMBEDDINGS: ("embeddings",)},
-          extra=()),
-    _spec("ReversibleEmbedding", (EMBEDDINGS,), {EMBEDDINGS: 4},
-          {EMBEDDINGS: ("embeddings",)}, extra=(), flavors=frozenset({KERAS3})),
-    _spec("DepthwiseConv1D", (DEPTHWISE,), {DEPTHWISE: 10, BIAS: 11},
-          {DEPTHWISE: ("depthwise_kernel", "kernel")}),
-    _spec("DepthwiseConv2D", (DEPTHWISE,), {DEPTHWISE: 10, BIAS: 11},
-          {DEPTHWISE: ("depthwise_kernel", "kernel")}),
-    _spec("LocallyConnected1D", (KERNEL,), {KERNEL: 9, BIAS: 10}, _K,
-          flavors=frozenset({KERAS2})),
-    _spec("LocallyConnected2D", (KERNEL,), {KERNEL: 9, BIAS: 10}, _K,
-          flavors=frozenset({KERAS2})),
+    _spec(
+        "GroupQueryAttention",
+        (KERNEL,),
+        {KERNEL: 9, BIAS: 10},
+        _ATTN_W,
+        flavors=frozenset({KERAS3}),
+    ),
+    _spec("Embedding", (EMBEDDINGS,), {EMBEDDINGS: 3}, {EMBEDDINGS: ("embeddings",)}, extra=()),
+    _spec(
+        "ReversibleEmbedding",
+        (EMBEDDINGS,),
+        {EMBEDDINGS: 4},
+        {EMBEDDINGS: ("embeddings",)},
+        extra=(),
+        flavors=frozenset({KERAS3}),
+    ),
+    _spec(
+        "DepthwiseConv1D",
+        (DEPTHWISE,),
+        {DEPTHWISE: 10, BIAS: 11},
+        {DEPTHWISE: ("depthwise_kernel", "kernel")},
+    ),
+    _spec(
+        "DepthwiseConv2D",
+        (DEPTHWISE,),
+        {DEPTHWISE: 10, BIAS: 11},
+        {DEPTHWISE: ("depthwise_kernel", "kernel")},
+    ),
+    _spec("LocallyConnected1D", (KERNEL,), {KERNEL: 9, BIAS: 10}, _K, flavors=frozenset({KERAS2})),
+    _spec("LocallyConnected2D", (KERNEL,), {KERNEL: 9, BIAS: 10}, _K, flavors=frozenset({KERAS2})),
 ]
-for _n in ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-           "Conv3DTranspose"):
+for _n in ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
     _SPECS.append(_spec(_n, (KERNEL,), {KERNEL: 11, BIAS: 12}, _K))
 for _n in ("SeparableConv1D", "SeparableConv2D"):
     _SPECS.append(
-        _spec(_n, (DEPTHWISE, POINTWISE), {DEPTHWISE: 12, POINTWISE: 13, BIAS: 14},
-              {DEPTHWISE: ("depthwise_kernel",), POINTWISE: ("pointwise_kernel",)})
+        _spec(
+            _n,
+            (DEPTHWISE, POINTWISE),
+            {DEPTHWISE: 12, POINTWISE: 13, BIAS: 14},
+            {DEPTHWISE: ("depthwise_kernel",), POINTWISE: ("pointwise_kernel",)},
+        )
     )
 for _n, _k in (("SimpleRNN", 6), ("GRU", 7), ("LSTM", 8)):
-    _SPECS.append(_spec(_n, (KERNEL,), {KERNEL: _k, RECURRENT: _k + 1, BIAS: _k + 2},
-                        _RNN_W, recurrent=True))
-    _SPECS.append(_spec(_n + "Cell", (KERNEL,), {KERNEL: _k, RECURRENT: _k + 1, BIAS: _k + 2},
-                        _RNN_W, extra=(BIAS,), recurrent=True))
+    _SPECS.append(
+        _spec(_n, (KERNEL,), {KERNEL: _k, RECURRENT: _k + 1, BIAS: _k + 2}, _RNN_W, recurrent=True)
+    )
+    _SPECS.append(
+        _spec(
+            _n + "Cell",
+            (KERNEL,),
+            {KERNEL: _k, RECURRENT: _k + 1, BIAS: _k + 2},
+            _RNN_W,
+            extra=(BIAS,),
+            recurrent=True,
+        )
+    )
 for _n in ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
-    _SPECS.append(_spec(_n, (KERNEL,), {KERNEL: 13, RECURRENT: 14, BIAS: 15}, _RNN_W,
-                        recurrent=True))
+    _SPECS.append(
+        _spec(_n, (KERNEL,), {KERNEL: 13, RECURRENT: 14, BIAS: 15}, _RNN_W, recurrent=True)
+    )
 
 _ALIASES = {
     "Convolution1D": "Conv1D",
@@ -149,7 +181,10 @@ _ALIASES = {
 
 #: Layers with a kernel-type weight, by every public name (aliases included).
 KERNEL_LAYERS: Mapping[str, LayerSpec] = MappingProxyType(
-    {**{s.name: s for s in _SPECS}, **{a: {s.name: s for s in _SPECS}[t] for a, t in _ALIASES.items()}}
+    {
+        **{s.name: s for s in _SPECS},
+        **{a: {s.name: s for s in _SPECS}[t] for a, t in _ALIASES.items()},
+    }
 )
 
 #: Layers that take weight regularizers but have no kernel-type weight.
@@ -166,32 +201,137 @@ OTHER_REGULARIZED_LAYERS: Mapping[str, frozenset[str]] = MappingProxyType(
 #: Other public layer names of keras.layers / tf_keras.layers. They accept only
 #: ``activity_regularizer`` (through ``**kwargs``).
 PLAIN_LAYERS = frozenset(
-    """
-    AbstractRNNCell Activation ActivityRegularization AdaptiveAveragePooling1D
-    AdaptiveAveragePooling2D AdaptiveAveragePooling3D AdaptiveMaxPooling1D
-    AdaptiveMaxPooling2D AdaptiveMaxPooling3D Add AdditiveAttention AlphaDropout
-    Attention AugMix AutoContrast Average AveragePooling1D AveragePooling2D
-    AveragePooling3D AvgPool1D AvgPool2D AvgPool3D Bidirectional CategoryEncoding
-    CenterCrop Concatenate ContrastLimitedAdaptiveHistogramEqualization Cropping1D
-    Cropping2D Cropping3D CutMix DenseFeatures Discretization Dot Dropout ELU
-    Equalization Flatten FlaxLayer GaussianDropout GaussianNoise GlobalAveragePooling1D
-    GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D GlobalAvgPool2D
-    GlobalAvgPool3D GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D GlobalMaxPooling1D
-    GlobalMaxPooling2D GlobalMaxPooling3D HashedCrossing Hashing Identity InputLayer
-    IntegerLookup JaxLayer Lambda LeakyReLU Masking MaxNumBoundingBoxes MaxPool1D
-    MaxPool2D MaxPool3D MaxPooling1D MaxPooling2D MaxPooling3D Maximum MelSpectrogram
-    Minimum MixUp Multiply Normalization Permute Pipeline RMSNormalization RNN
-    RandAugment RandomBrightness RandomColorDegeneration RandomColorJitter
-    RandomContrast RandomCrop RandomElasticTransform RandomErasing RandomFlip
-    RandomGaussianBlur RandomGrayscale RandomHeight RandomHue RandomInvert
-    RandomPerspective RandomPosterization RandomRotation RandomSaturation
-    RandomSharpness RandomShear RandomTranslation RandomWidth RandomZoom ReLU
-    RepeatVector Rescaling Reshape Resizing STFTSpectrogram Softmax Solarization
-    SpatialDropout1D SpatialDropout2D SpatialDropout3D SpectralNormalization
-    StackedRNNCells StringLookup Subtract TFSMLayer TextVectorization ThresholdedReLU
-    TimeDistributed TorchModuleWrapper UpSampling1D UpSampling2D UpSampling3D Wrapper
-    ZeroPadding1D ZeroPadding2D ZeroPadding3D
-    """.split()
+    [
+        "AbstractRNNCell",
+        "Activation",
+        "ActivityRegularization",
+        "AdaptiveAveragePooling1D",
+        "AdaptiveAveragePooling2D",
+        "AdaptiveAveragePooling3D",
+        "AdaptiveMaxPooling1D",
+        "AdaptiveMaxPooling2D",
+        "AdaptiveMaxPooling3D",
+        "Add",
+        "AdditiveAttention",
+        "AlphaDropout",
+        "Attention",
+        "AugMix",
+        "AutoContrast",
+        "Average",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "AveragePooling3D",
+        "AvgPool1D",
+        "AvgPool2D",
+        "AvgPool3D",
+        "Bidirectional",
+        "CategoryEncoding",
+        "CenterCrop",
+        "Concatenate",
+        "ContrastLimitedAdaptiveHistogramEqualization",
+        "Cropping1D",
+        "Cropping2D",
+        "Cropping3D",
+        "CutMix",
+        "DenseFeatures",
+        "Discretization",
+        "Dot",
+        "Dropout",
+        "ELU",
+        "Equalization",
+        "Flatten",
+        "FlaxLayer",
+        "GaussianDropout",
+        "GaussianNoise",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalAvgPool1D",
+        "GlobalAvgPool2D",
+        "GlobalAvgPool3D",
+        "GlobalMaxPool1D",
+        "GlobalMaxPool2D",
+        "GlobalMaxPool3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "HashedCrossing",
+        "Hashing",
+        "Identity",
+        "InputLayer",
+        "IntegerLookup",
+        "JaxLayer",
+        "Lambda",
+        "LeakyReLU",
+        "Masking",
+        "MaxNumBoundingBoxes",
+        "MaxPool1D",
+        "MaxPool2D",
+        "MaxPool3D",
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "MaxPooling3D",
+        "Maximum",
+        "MelSpectrogram",
+        "Minimum",
+        "MixUp",
+        "Multiply",
+        "Normalization",
+        "Permute",
+        "Pipeline",
+        "RMSNormalization",
+        "RNN",
+        "RandAugment",
+        "RandomBrightness",
+        "RandomColorDegeneration",
+        "RandomColorJitter",
+        "RandomContrast",
+        "RandomCrop",
+        "RandomElasticTransform",
+        "RandomErasing",
+        "RandomFlip",
+        "RandomGaussianBlur",
+        "RandomGrayscale",
+        "RandomHeight",
+        "RandomHue",
+        "RandomInvert",
+        "RandomPerspective",
+        "RandomPosterization",
+        "RandomRotation",
+        "RandomSaturation",
+        "RandomSharpness",
+        "RandomShear",
+        "RandomTranslation",
+        "RandomWidth",
+        "RandomZoom",
+        "ReLU",
+        "RepeatVector",
+        "Rescaling",
+        "Reshape",
+        "Resizing",
+        "STFTSpectrogram",
+        "Softmax",
+        "Solarization",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "SpectralNormalization",
+        "StackedRNNCells",
+        "StringLookup",
+        "Subtract",
+        "TFSMLayer",
+        "TextVectorization",
+        "ThresholdedReLU",
+        "TimeDistributed",
+        "TorchModuleWrapper",
+        "UpSampling1D",
+        "UpSampling2D",
+        "UpSampling3D",
+        "Wrapper",
+        "ZeroPadding1D",
+        "ZeroPadding2D",
+        "ZeroPadding3D",
+    ]
 )
 
 ALL_LAYERS = frozenset({*KERNEL_LAYERS, *OTHER_REGULARIZED_LAYERS, *PLAIN_LAYERS})
@@ -227,20 +367,49 @@ REGULARIZERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 REGULARIZER_DEFAULTS: Mapping[str, Mapping[str, Mapping[str, float]]] = MappingProxyType(
     {
-        KERAS3: {"L1": {"l1": 0.01}, "L2": {"l2": 0.01}, "L1L2": {"l1": 0.0, "l2": 0.0},
-                 "OrthogonalRegularizer": {"factor": 0.01}},
-        KERAS2: {"L1": {"l1": 0.01}, "L2": {"l2": 0.01}, "L1L2": {"l1": 0.0, "l2": 0.0},
-                 "l1_l2": {"l1": 0.01, "l2": 0.01}, "OrthogonalRegularizer": {"factor": 0.01}},
+        KERAS3: {
+            "L1": {"l1": 0.01},
+            "L2": {"l2": 0.01},
+            "L1L2": {"l1": 0.0, "l2": 0.0},
+            "OrthogonalRegularizer": {"factor": 0.01},
+        },
+        KERAS2: {
+            "L1": {"l1": 0.01},
+            "L2": {"l2": 0.01},
+            "L1L2": {"l1": 0.0, "l2": 0.0},
+            "l1_l2": {"l1": 0.01, "l2": 0.01},
+            "OrthogonalRegularizer": {"factor": 0.01},
+        },
     }
 )
 
 #: String identifiers each Keras accepts, with what they mean.
 STRING_IDENTIFIERS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        KERAS3: frozenset({"l1", "l2", "L1", "L2", "L1L2", "l1l2", "orthogonal_regularizer",
-                           "OrthogonalRegularizer"}),
-        KERAS2: frozenset({"l1", "l2", "L1", "L2", "L1L2", "l1_l2", "orthogonal_regularizer",
-                           "OrthogonalRegularizer"}),
+        KERAS3: frozenset(
+            {
+                "l1",
+                "l2",
+                "L1",
+                "L2",
+                "L1L2",
+                "l1l2",
+                "orthogonal_regularizer",
+                "OrthogonalRegularizer",
+            }
+        ),
+        KERAS2: frozenset(
+            {
+                "l1",
+                "l2",
+                "L1",
+                "L2",
+                "L1L2",
+                "l1_l2",
+                "orthogonal_regularizer",
+                "OrthogonalRegularizer",
+            }
+        ),
     }
 )
 #: String identifiers that deserialize to a regularizer with factor zero.
@@ -250,6 +419,9 @@ ZERO_STRING_IDENTIFIERS = frozenset({"L1L2", "l1l2"})
 def canonical_regularizer(name: str) -> str:
     """``l2`` -> ``L2``, ``l1_l2`` -> ``L1L2`` and so on."""
     return {
-        "l1": "L1", "l2": "L2", "l1_l2": "L1L2", "l1l2": "L1L2",
+        "l1": "L1",
+        "l2": "L2",
+        "l1_l2": "L1L2",
+        "l1l2": "L1L2",
         "orthogonal_regularizer": "OrthogonalRegularizer",
     }.get(name, name)

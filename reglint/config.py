@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pathspec
 
@@ -21,9 +22,25 @@ class ConfigError(Exception):
 
 
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__",
-    "build", "dist", "site-packages", "node_modules", ".mypy_cache", ".pytest_cache",
-    ".ruff_cache", ".reglint_cache", "*.egg-info", ".ipynb_checkpoints",
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "build",
+    "dist",
+    "site-packages",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".reglint_cache",
+    "*.egg-info",
+    ".ipynb_checkpoints",
 )
 
 #: Rule options and their defaults; ``[tool.reglint]`` spells them with dashes.
@@ -48,8 +65,9 @@ class Settings:
     options: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OPTIONS))
     config_file: Path | None = None
 
-    def enabled_codes(self, all_codes: Iterable[str], default_codes: Iterable[str],
-                      path: str | None = None) -> frozenset[str]:
+    def enabled_codes(
+        self, all_codes: Iterable[str], default_codes: Iterable[str], path: str | None = None
+    ) -> frozenset[str]:
         """The rule codes that apply to ``path``, ruff-style (prefixes, ``ALL``)."""
         all_codes = tuple(all_codes)
         base = set(default_codes) if self.select is None else _expand(self.select, all_codes)
@@ -139,12 +157,18 @@ def load_settings(start: Path, config: Path | None = None) -> Settings:
     return settings_from_table(table, root=path.parent.absolute(), config_file=path)
 
 
-_LIST_KEYS = {"select": "select", "extend-select": "extend_select", "ignore": "ignore",
-              "exclude": "exclude", "extend-exclude": "extend_exclude"}
+_LIST_KEYS = {
+    "select": "select",
+    "extend-select": "extend_select",
+    "ignore": "ignore",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+}
 
 
-def settings_from_table(table: Mapping[str, Any], root: Path,
-                        config_file: Path | None = None) -> Settings:
+def settings_from_table(
+    table: Mapping[str, Any], root: Path, config_file: Path | None = None
+) -> Settings:
     kwargs: dict[str, Any] = {"root": root, "config_file": config_file}
     options = dict(DEFAULT_OPTIONS)
     for key, value in table.items():
@@ -176,4 +200,4 @@ def _check_options(options: Mapping[str, Any]) -> None:
     if not isinstance(options.get("require-recurrent"), bool):
         raise ConfigError("[tool.reglint] require-recurrent must be true or false")
     if options.get("fix-regularizer") not in ("L1", "L2"):
-        raise ConfigError("[tool.reglint] fix-regularizer must be \"L1\" or \"L2\"")
+        raise ConfigError('[tool.reglint] fix-regularizer must be "L1" or "L2"')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from .config import Settings
 from .findings import Finding, Location
@@ -36,8 +36,10 @@ def apply_edits(source: str, findings: Sequence[Finding]) -> tuple[str, list[Fin
         fix = finding.fix
         if fix is None or fix.applicability != "safe":
             continue
-        spans = [(_offset(starts, e.location), _offset(starts, e.end_location), e.content)
-                 for e in fix.edits]
+        spans = [
+            (_offset(starts, e.location), _offset(starts, e.end_location), e.content)
+            for e in fix.edits
+        ]
         replacing = [(a, b) for a, b, _ in spans if a != b]
         if any(a < tb and ta < b for a, b in replacing for ta, tb in taken):
             continue
@@ -69,4 +71,3 @@ def fix_source(source: str, path: str, settings: Settings) -> tuple[str, list[Fi
         source = new
         fixed.extend(applied)
     return source, fixed
-

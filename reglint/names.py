@@ -8,8 +8,8 @@ It is filled in source order during the rules' single traversal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import libcst as cst
 
@@ -18,10 +18,26 @@ from . import catalog
 _KERAS_ROOTS = {"keras": catalog.KERAS3, "tf_keras": catalog.KERAS2}
 _SKIPPED_PARTS = {"src", "api", "_api", "v1", "v2", "_tf_keras", "compat", "python"}
 # Submodules whose public names are re-exported at the top of keras.
-_TOP_LEVEL_MODULES = {"models", "engine", "saving", "functional", "sequential", "training",
-                      "model", "layers"}
-_MODEL_NAMES = {"Model", "Sequential", "Functional", "load_model", "clone_model",
-                "model_from_json", "model_from_config", "model_from_yaml"}
+_TOP_LEVEL_MODULES = {
+    "models",
+    "engine",
+    "saving",
+    "functional",
+    "sequential",
+    "training",
+    "model",
+    "layers",
+}
+_MODEL_NAMES = {
+    "Model",
+    "Sequential",
+    "Functional",
+    "load_model",
+    "clone_model",
+    "model_from_json",
+    "model_from_config",
+    "model_from_yaml",
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,7 @@ def keras_symbol(qualified: str | None) -> KerasSymbol | None:
         at, flavor = 0, _KERAS_ROOTS[root]
     else:
         return None
-    rest = [p for p in parts[at + 1:] if p not in _SKIPPED_PARTS]
+    rest = [p for p in parts[at + 1 :] if p not in _SKIPPED_PARTS]
     if rest[:1] == ["keras"]:  # keras._tf_keras.keras.layers
         rest = rest[1:]
     if not rest:
@@ -97,8 +113,8 @@ def _module_name(node: cst.BaseExpression | None) -> str:
 _STAR_MODULE_NAMES = {
     "layers": catalog.ALL_LAYERS,
     "regularizers": frozenset(catalog.REGULARIZERS) | {"Regularizer"},
-    "": frozenset(_MODEL_NAMES) | {"layers", "regularizers", "models", "optimizers",
-                                   "applications", "Input"},
+    "": frozenset(_MODEL_NAMES)
+    | {"layers", "regularizers", "models", "optimizers", "applications", "Input"},
     "models": frozenset(_MODEL_NAMES),
 }
 
@@ -123,10 +139,7 @@ class ImportTable:
                     top = full.split(".")[0]
                     self.bind(top, top)
             return
-        if node.relative:
-            module = None
-        else:
-            module = _module_name(node.module)
+        module = None if node.relative else _module_name(node.module)
         if isinstance(node.names, cst.ImportStar):
             if module:
                 self._star_modules.append(module)
@@ -142,10 +155,7 @@ class ImportTable:
         if dotted is None:
             return None
         head, _, tail = dotted.partition(".")
-        if head in self._bindings:
-            base = self._bindings[head]
-        else:
-            base = self._star_lookup(head)
+        base = self._bindings[head] if head in self._bindings else self._star_lookup(head)
         if base is None:
             return None
         return f"{base}.{tail}" if tail else base

@@ -7,8 +7,10 @@ import re
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
-_FILE_NOQA = re.compile(r"#\s*reglint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?\s*$",
-                        re.IGNORECASE | re.MULTILINE)
+_FILE_NOQA = re.compile(
+    r"#\s*reglint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _SPLIT = re.compile(r"[\s,]+")
 
 ALL = frozenset({"*"})
@@ -74,11 +76,11 @@ def add_noqa(source: str, findings_by_row: dict[int, set[str]]) -> tuple[str, in
             continue
         if match is not None:
             merged = sorted((existing or set()) | codes)
-            new = line[: match.start()] + "# noqa: " + ", ".join(merged) + line[match.end():]
+            new = line[: match.start()] + "# noqa: " + ", ".join(merged) + line[match.end() :]
         else:
             stripped = line.rstrip()
-            new = stripped + "  # noqa: " + ", ".join(sorted(codes)) + line[len(stripped):]
+            new = stripped + "  # noqa: " + ", ".join(sorted(codes)) + line[len(stripped) :]
         if new != line:
             lines[index] = new
             changed += 1
-    return "".join(l + s for l, s in zip(lines, seps)), changed
+    return "".join(line + sep for line, sep in zip(lines, seps, strict=True)), changed

@@ -11,8 +11,8 @@ excluded where libcst excludes it).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -22,8 +22,9 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 class _MarkingState(CodegenState):
     def __init__(self, module: cst.Module, targets: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent,
-                         default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.targets = targets
         self.spans: dict[int, tuple[int, int]] = {}
         self._starts: dict[int, list[int]] = {}
@@ -39,8 +40,9 @@ class _MarkingState(CodegenState):
             self.spans.setdefault(key, (start, len(self.tokens)))
 
     @contextmanager
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None,
-                                  end_node=None) -> Iterator[None]:
+    def record_syntactic_position(
+        self, node: cst.CSTNode, *, start_node=None, end_node=None
+    ) -> Iterator[None]:
         key = id(node)
         if key not in self.targets:
             yield
@@ -60,8 +62,9 @@ class _MarkingState(CodegenState):
             self.spans[key] = (start, end)
 
 
-def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]
-                   ) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
+def node_positions(
+    module: cst.Module, nodes: Iterable[cst.CSTNode]
+) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
     """``id(node) -> ((row, col), (end_row, end_col))``, 1-based rows, 0-based cols."""
     nodes = list(nodes)
     state = _MarkingState(module, {id(n) for n in nodes})

@@ -9,8 +9,9 @@ with the bad and good examples of the rule's document in ``rules/``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
@@ -104,6 +105,4 @@ class Rule(cst.BatchableCSTVisitor):
         imports: tuple[str, ...] = (),
         unsafe: bool = False,
     ) -> None:
-        self.reports.append(
-            Report(node, message, replacement, fix_message, imports, unsafe)
-        )
+        self.reports.append(Report(node, message, replacement, fix_message, imports, unsafe))

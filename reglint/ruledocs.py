@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DOCS_URL = "https://github.com/reglint/reglint/blob/main/rules/{code}.md"
@@ -63,11 +63,11 @@ def parse(text: str) -> RuleDoc:
     matches = list(_SECTION.finditer(text))
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        sections[match.group("title")] = text[match.end():end].strip("\n")
+        sections[match.group("title")] = text[match.end() : end].strip("\n")
     return RuleDoc(head.group("code"), head.group("name"), text, sections)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(code: str) -> RuleDoc | None:
     path = docs_dir() / f"{code.upper()}.md"
     try:

@@ -9,7 +9,7 @@ and ``leave_<Node>`` methods, without building anything.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 

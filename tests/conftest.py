@@ -17,7 +17,12 @@ def run_reglint(*args: str, cwd: Path | str | None = None, **kwargs) -> subproce
     env.pop("REGLINT_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "reglint", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300, **kwargs,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
     )
 
 

@@ -16,8 +16,9 @@ def test_lint_source_is_public_and_returns_findings():
 
 
 def test_importing_reglint_is_cheap():
-    probe = ("import sys, reglint; print(sorted(m for m in sys.modules "
-             "if m.split('.')[0] in ('libcst', 'tensorflow', 'keras', 'numpy')))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True)
+    probe = (
+        "import sys, reglint; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('libcst', 'tensorflow', 'keras', 'numpy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -3,6 +3,7 @@ and the other files are still linted. ``check`` never writes to a linted file.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -40,8 +41,10 @@ def test_syntax_error_is_rl000_and_other_files_still_linted(tmp_path):
     (tmp_path / "bad.py").write_text(BAD)
     result, findings = lint_json(tmp_path, ".")
     assert result.returncode == 1
-    assert [(f["filename"], f["code"]) for f in findings] == [("bad.py", "RL001"),
-                                                              ("broken.py", "RL000")]
+    assert [(f["filename"], f["code"]) for f in findings] == [
+        ("bad.py", "RL001"),
+        ("broken.py", "RL000"),
+    ]
     assert findings[1]["location"] == {"row": 2, "column": 19}
 
 
@@ -66,8 +69,9 @@ def test_undecodable_files_are_one_line_errors(tmp_path, name, data, message):
 
 def test_pep263_coding_cookie_is_honoured(tmp_path):
     (tmp_path / "latin.py").write_bytes(
-        b"# -*- coding: latin-1 -*-\nimport keras\nname = '\xe9'; keras.layers.Dense(3)\n")
-    result, findings = lint_json(tmp_path, "latin.py")
+        b"# -*- coding: latin-1 -*-\nimport keras\nname = '\xe9'; keras.layers.Dense(3)\n"
+    )
+    _result, findings = lint_json(tmp_path, "latin.py")
     assert [(f["location"]["row"], f["location"]["column"]) for f in findings] == [(3, 13)]
 
 
@@ -80,7 +84,7 @@ def test_empty_file(tmp_path):
 def test_bom_and_crlf_keep_positions_and_fix_keeps_them(tmp_path):
     path = tmp_path / "crlf.py"
     path.write_bytes(b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode())
-    result, findings = lint_json(tmp_path, "crlf.py")
+    _result, findings = lint_json(tmp_path, "crlf.py")
     assert [(f["location"]["row"], f["location"]["column"]) for f in findings] == [(2, 26)]
     assert run_reglint("check", "--fix", "crlf.py", cwd=tmp_path).returncode == 0
     data = path.read_bytes()
@@ -93,14 +97,14 @@ def test_five_megabyte_file(tmp_path):
     """A generated module: a weight table in comments, a data list, many layers."""
     table = "".join(f"# weight row {i}: " + "0.125, " * 20 + "\n" for i in range(33000))
     data = "WEIGHTS = [\n" + "".join(f"    {i}.5,\n" for i in range(2000)) + "]\n"
-    layers = "".join(f"x_{i} = tf.keras.layers.Dense({i}, kernel_regularizer='l2')\n"
-                     for i in range(500))
+    layers = "".join(
+        f"x_{i} = tf.keras.layers.Dense({i}, kernel_regularizer='l2')\n" for i in range(500)
+    )
     text = "import tensorflow as tf\n" + table + data + layers + "last = tf.keras.layers.Dense(1)\n"
     assert len(text) > 5 * 1024 * 1024
     (tmp_path / "huge.py").write_text(text)
-    result, findings = lint_json(tmp_path, "huge.py")
-    assert [(f["code"], f["location"]["row"]) for f in findings] == [
-        ("RL001", text.count("\n"))]
+    _result, findings = lint_json(tmp_path, "huge.py")
+    assert [(f["code"], f["location"]["row"]) for f in findings] == [("RL001", text.count("\n"))]
 
 
 def test_symlink_loops(tmp_path):
@@ -133,10 +137,8 @@ def _check_as_nobody(directory, *args):
                 if os.geteuid() == 0:
                     # a first run as root imports every module the command needs:
                     # 'nobody' cannot read root's Python installation
-                    try:
+                    with contextlib.suppress(SystemExit):
                         reglint.cli.main(["check", "--no-cache", *args], standalone_mode=False)
-                    except SystemExit:
-                        pass
                     sys.stdout.flush()
                     sys.stderr.flush()
                     out.truncate(0)
@@ -175,8 +177,9 @@ def test_unreadable_file():
         os.chmod(secret, 0)
         with open(os.path.join(directory, "bad.py"), "w") as fh:
             fh.write(BAD)
-        code, out, err = _check_as_nobody(directory, "--format", "json", "-j", "1",
-                                          "--no-cache", "secret.py", "bad.py")
+        code, out, err = _check_as_nobody(
+            directory, "--format", "json", "-j", "1", "--no-cache", "secret.py", "bad.py"
+        )
         assert err.strip() == "reglint: error: secret.py: Permission denied"
         assert [f["filename"] for f in json.loads(out)] == ["bad.py"]
         assert code == 1
@@ -208,7 +211,8 @@ def test_check_never_imports_tensorflow(tmp_path):
     )
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert "IMPORTED []" in out.stdout, out.stdout + out.stderr
     assert "RL001" in out.stdout

@@ -8,8 +8,10 @@ import textwrap
 from conftest import run_reglint
 
 BAD = "import tensorflow as tf\nm = tf.keras.Sequential([tf.keras.layers.Dense(3)])\n"
-GOOD = ("import tensorflow as tf\n"
-        "m = tf.keras.Sequential([tf.keras.layers.Dense(3, kernel_regularizer='l2')])\n")
+GOOD = (
+    "import tensorflow as tf\n"
+    "m = tf.keras.Sequential([tf.keras.layers.Dense(3, kernel_regularizer='l2')])\n"
+)
 
 
 def write(tmp_path, name, text):
@@ -25,7 +27,8 @@ def test_text_output_and_exit_code_one(tmp_path):
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == (
         "bad.py:2:26: RL001 `Dense` is built without `kernel_regularizer`: "
-        "its weights train unpenalized")
+        "its weights train unpenalized"
+    )
     assert "Found 1 error." in result.stdout
 
 
@@ -46,7 +49,8 @@ def test_json_uses_ruff_field_names(tmp_path):
     assert item["location"] == {"row": 2, "column": 26}
     assert item["end_location"] == {"row": 2, "column": 50}
     assert item["fix"]["edits"][0]["content"].endswith(
-        "kernel_regularizer=tf.keras.regularizers.L2(0.0001))")
+        "kernel_regularizer=tf.keras.regularizers.L2(0.0001))"
+    )
     assert item["url"].endswith("RL001.md")
 
 
@@ -54,7 +58,8 @@ def test_github_annotations(tmp_path):
     write(tmp_path, "bad.py", BAD)
     result = run_reglint("check", "--format", "github", "bad.py", cwd=tmp_path)
     assert result.stdout.startswith(
-        "::error file=bad.py,line=2,col=26,endLine=2,endColumn=50,title=RL001::RL001 `Dense`")
+        "::error file=bad.py,line=2,col=26,endLine=2,endColumn=50,title=RL001::RL001 `Dense`"
+    )
 
 
 def test_exit_zero_select_ignore_and_statistics(tmp_path):
@@ -74,11 +79,15 @@ def test_unknown_selector_is_a_usage_error(tmp_path):
 
 
 def test_pyproject_config_select_ignore_per_file_ignores_and_exclude(tmp_path):
-    write(tmp_path, "pyproject.toml", textwrap.dedent("""
+    write(
+        tmp_path,
+        "pyproject.toml",
+        textwrap.dedent("""
         [tool.reglint]
         extend-exclude = ["generated"]
         per-file-ignores = { "tests/*.py" = ["RL001"] }
-    """))
+    """),
+    )
     write(tmp_path, "src/model.py", BAD)
     write(tmp_path, "tests/test_model.py", BAD)
     write(tmp_path, "generated/model.py", BAD)
@@ -92,28 +101,40 @@ def test_invalid_config_is_one_line_exit_two(tmp_path):
     write(tmp_path, "a.py", BAD)
     result = run_reglint("check", "a.py", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == "reglint: error: [tool.reglint] select must be a list of strings"
+    assert (
+        result.stderr.strip() == "reglint: error: [tool.reglint] select must be a list of strings"
+    )
     write(tmp_path, "pyproject.toml", "[tool.reglint\n")
     result = run_reglint("check", "a.py", cwd=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_noqa_suppresses(tmp_path):
-    write(tmp_path, "a.py", "import tensorflow as tf\n"
-          "tf.keras.layers.Dense(3)  # noqa: RL001\n"
-          "tf.keras.layers.Dense(3)  # noqa\n"
-          "tf.keras.layers.Dense(3)  # noqa: RL002\n")
+    write(
+        tmp_path,
+        "a.py",
+        "import tensorflow as tf\n"
+        "tf.keras.layers.Dense(3)  # noqa: RL001\n"
+        "tf.keras.layers.Dense(3)  # noqa\n"
+        "tf.keras.layers.Dense(3)  # noqa: RL002\n",
+    )
     result = run_reglint("check", "a.py", "--format", "json", cwd=tmp_path)
     assert [f["location"]["row"] for f in json.loads(result.stdout)] == [4]
 
 
 def test_findings_sorted_by_file_row_column(tmp_path):
     write(tmp_path, "b.py", BAD)
-    write(tmp_path, "a.py", "import tensorflow as tf\n\ntf.keras.layers.Dense(1); "
-          "tf.keras.layers.Conv2D(1, 3)\ntf.keras.layers.Dense(2)\n")
+    write(
+        tmp_path,
+        "a.py",
+        "import tensorflow as tf\n\ntf.keras.layers.Dense(1); "
+        "tf.keras.layers.Conv2D(1, 3)\ntf.keras.layers.Dense(2)\n",
+    )
     result = run_reglint("check", ".", "--format", "json", cwd=tmp_path)
-    got = [(f["filename"], f["location"]["row"], f["location"]["column"])
-           for f in json.loads(result.stdout)]
+    got = [
+        (f["filename"], f["location"]["row"], f["location"]["column"])
+        for f in json.loads(result.stdout)
+    ]
     assert got == [("a.py", 3, 1), ("a.py", 3, 27), ("a.py", 4, 1), ("b.py", 2, 26)]
 
 
@@ -157,11 +178,13 @@ def test_diff_writes_nothing(tmp_path):
 
 
 def test_add_noqa_baselines_and_is_idempotent(tmp_path):
-    text = ('import tensorflow as tf\n'
-            'a = tf.keras.layers.Dense(3)  # first layer\n'
-            's = """\n'
-            'tf.keras.layers.Dense(3)\n'
-            '"""\n')
+    text = (
+        "import tensorflow as tf\n"
+        "a = tf.keras.layers.Dense(3)  # first layer\n"
+        's = """\n'
+        "tf.keras.layers.Dense(3)\n"
+        '"""\n'
+    )
     path = write(tmp_path, "a.py", text)
     assert run_reglint("check", "--add-noqa", "a.py", cwd=tmp_path).returncode == 0
     baselined = path.read_text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..findings import Finding
 
@@ -18,9 +18,11 @@ def _escape_property(text: str) -> str:
 def render(findings: Sequence[Finding]) -> str:
     lines = []
     for f in findings:
-        props = (f"file={_escape_property(f.filename)},line={f.location.row},"
-                 f"col={f.location.column},endLine={f.end_location.row},"
-                 f"endColumn={f.end_location.column},title={f.code}")
+        props = (
+            f"file={_escape_property(f.filename)},line={f.location.row},"
+            f"col={f.location.column},endLine={f.end_location.row},"
+            f"endColumn={f.end_location.column},title={f.code}"
+        )
         where = f"cell {f.cell + 1}: " if f.cell is not None else ""
         lines.append(f"::error {props}::{_escape_data(where + f.code + ' ' + f.message)}\n")
     return "".join(lines)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..findings import Finding, Fix, Location
 from ..ruledocs import DOCS_URL
@@ -20,8 +21,11 @@ def _fix(fix: Fix | None) -> dict[str, Any] | None:
         "applicability": fix.applicability,
         "message": fix.message,
         "edits": [
-            {"content": e.content, "location": _loc(e.location),
-             "end_location": _loc(e.end_location)}
+            {
+                "content": e.content,
+                "location": _loc(e.location),
+                "end_location": _loc(e.end_location),
+            }
             for e in fix.edits
         ],
     }

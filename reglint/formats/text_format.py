@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..findings import Finding
 
@@ -23,13 +23,17 @@ def summary(findings: Sequence[Finding], fixed: int = 0, fix_hint: bool = True) 
     if findings:
         n = len(findings)
         total = n + fixed  # as ruff: "Found 2 errors (1 fixed, 1 remaining)."
-        lines.append(f"Found {total} error{'s' if total != 1 else ''}"
-                     + (f" ({fixed} fixed, {n} remaining)." if fixed else "."))
+        lines.append(
+            f"Found {total} error{'s' if total != 1 else ''}"
+            + (f" ({fixed} fixed, {n} remaining)." if fixed else ".")
+        )
         fixable = sum(1 for f in findings if f.fix and f.fix.applicability == "safe")
         if fixable and fix_hint:
             lines.append(f"[*] {fixable} fixable with the `--fix` option.")
     elif fixed:
-        lines.append(f"Found {fixed} error{'s' if fixed != 1 else ''} ({fixed} fixed, 0 remaining).")
+        lines.append(
+            f"Found {fixed} error{'s' if fixed != 1 else ''} ({fixed} fixed, 0 remaining)."
+        )
     else:
         lines.append("All checks passed!")
     return "\n".join(lines) + "\n"

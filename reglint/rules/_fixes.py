@@ -16,7 +16,9 @@ _IMPORT_FROM = {
 }
 
 
-def regularizer_module(context: LintContext, call: cst.Call, flavor: str) -> tuple[str, tuple[str, ...]]:
+def regularizer_module(
+    context: LintContext, call: cst.Call, flavor: str
+) -> tuple[str, tuple[str, ...]]:
     """The dotted prefix that names Keras' regularizers module here, and the
     import lines needed for it to exist."""
     table = context.imports
@@ -41,7 +43,10 @@ def regularizer_expr(prefix: str, name: str, factor: float) -> cst.BaseExpressio
 
 
 def regularizer_fix(
-    context: LintContext, call: cst.Call, flavor: str, spec: catalog.LayerSpec,
+    context: LintContext,
+    call: cst.Call,
+    flavor: str,
+    spec: catalog.LayerSpec,
     missing: list[str],
 ) -> tuple[cst.Call, tuple[str, ...]] | None:
     """``call`` with each ``missing`` argument set to the configured regularizer."""
@@ -49,8 +54,9 @@ def regularizer_fix(
         return None  # imports cannot be placed safely across cells
     options = context.settings.options
     prefix, imports = regularizer_module(context, call, flavor)
-    value = regularizer_expr(prefix, options.get("fix-regularizer", "L2"),
-                             float(options.get("fix-factor", 1e-4)))
+    value = regularizer_expr(
+        prefix, options.get("fix-regularizer", "L2"), float(options.get("fix-factor", 1e-4))
+    )
     args = list(call.args)
     for name in missing:
         existing = argument(call, name, spec.position(name, flavor))
@@ -62,14 +68,20 @@ def regularizer_fix(
 
 
 def _append_keyword(args: list[cst.Arg], name: str, value: cst.BaseExpression) -> list[cst.Arg]:
-    new = cst.Arg(value=value, keyword=cst.Name(name),
-                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
     if not args:
         return [new]
     last = args[-1]
     if isinstance(last.comma, cst.Comma) and len(args) > 1:
         # a multi-line call with a trailing comma: the new argument takes its own line
-        return [*args[:-1], last.with_changes(comma=args[-2].comma),
-                new.with_changes(comma=last.comma)]
+        return [
+            *args[:-1],
+            last.with_changes(comma=args[-2].comma),
+            new.with_changes(comma=last.comma),
+        ]
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     return [*args[:-1], last.with_changes(comma=comma), new]

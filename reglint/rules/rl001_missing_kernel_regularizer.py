@@ -19,32 +19,50 @@ class MissingKernelRegularizer(Rule):
     trigger = re.compile(rf"\b(?:{_NAMES})\b")
 
     VALID = [
-        Valid("from keras import layers, regularizers\n"
-              "layers.Dense(4, kernel_regularizer=regularizers.L2(1e-4))\n"),
+        Valid(
+            "from keras import layers, regularizers\n"
+            "layers.Dense(4, kernel_regularizer=regularizers.L2(1e-4))\n"
+        ),
         Valid("from keras.layers import Dense\nDense(4, **layer_kwargs)\n"),
         Valid("class Dense:\n    pass\nDense(4)\n"),
-        Valid("from keras.layers import Dense\n"
-              "Dense(4, None, True, 'glorot_uniform', 'zeros', 'l2')\n"),
+        Valid(
+            "from keras.layers import Dense\n"
+            "Dense(4, None, True, 'glorot_uniform', 'zeros', 'l2')\n"
+        ),
         Valid("from keras import layers\nlayers.Dropout(0.5)\n"),
-        Valid("from keras import layers\n"
-              "layers.SeparableConv2D(8, 3, depthwise_regularizer='l2',"
-              " pointwise_regularizer='l2')\n"),
+        Valid(
+            "from keras import layers\n"
+            "layers.SeparableConv2D(8, 3, depthwise_regularizer='l2',"
+            " pointwise_regularizer='l2')\n"
+        ),
         Valid("from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n"),
         Valid("import tensorflow as tf\ntf.keras.layers.Dense(4)  # noqa: RL001\n"),
     ]
     INVALID = [
-        Invalid("import tensorflow as tf\nx = tf.keras.layers.Dense(4)(inputs)\n",
-                at=["2:5"], message="Dense"),
-        Invalid("from keras.layers import Conv2D as C\nC(8, 3, kernel_regularizer=None)\n",
-                at=["2:1"]),
-        Invalid("from tf_keras.layers import *\nEmbedding(100, 8)\n", at=["2:1"],
-                message="embeddings_regularizer"),
-        Invalid("from keras import layers\n"
-                "layers.SeparableConv2D(8, 3, depthwise_regularizer='l2')\n",
-                at=["2:1"], message="pointwise_regularizer"),
+        Invalid(
+            "import tensorflow as tf\nx = tf.keras.layers.Dense(4)(inputs)\n",
+            at=["2:5"],
+            message="Dense",
+        ),
+        Invalid(
+            "from keras.layers import Conv2D as C\nC(8, 3, kernel_regularizer=None)\n", at=["2:1"]
+        ),
+        Invalid(
+            "from tf_keras.layers import *\nEmbedding(100, 8)\n",
+            at=["2:1"],
+            message="embeddings_regularizer",
+        ),
+        Invalid(
+            "from keras import layers\nlayers.SeparableConv2D(8, 3, depthwise_regularizer='l2')\n",
+            at=["2:1"],
+            message="pointwise_regularizer",
+        ),
         Invalid("from keras.src.layers.core.dense import Dense\nD = Dense\nD(3)\n", at=["3:1"]),
-        Invalid("from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n",
-                options={"require-recurrent": True}, message="recurrent_regularizer"),
+        Invalid(
+            "from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n",
+            options={"require-recurrent": True},
+            message="recurrent_regularizer",
+        ),
         Invalid(
             "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(4)])\n",
             expected_fix="import tensorflow as tf\n\nmodel = tf.keras.Sequential("
@@ -71,13 +89,19 @@ class MissingKernelRegularizer(Rule):
         args = " and ".join(f"`{m}`" for m in missing)
         message = f"`{layer}` is built without {args}: its weights train unpenalized"
         # A misspelt or misplaced regularizer keyword: RL007 renames it instead.
-        misspelt = any(a.keyword is not None and "regul" in a.keyword.value.lower()
-                       and a.keyword.value not in spec.accepted for a in node.args)
-        fix = None if misspelt else regularizer_fix(self.context, node, symbol.flavor, spec,
-                                                    missing)
+        misspelt = any(
+            a.keyword is not None
+            and "regul" in a.keyword.value.lower()
+            and a.keyword.value not in spec.accepted
+            for a in node.args
+        )
+        fix = (
+            None if misspelt else regularizer_fix(self.context, node, symbol.flavor, spec, missing)
+        )
         if fix is None:
             self.report(node, message)
         else:
             replacement, imports = fix
-            self.report(node, message, replacement=replacement, imports=imports,
-                        fix_message=f"add {args}")
+            self.report(
+                node, message, replacement=replacement, imports=imports, fix_message=f"add {args}"
+            )
