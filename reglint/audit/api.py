@@ -1,0 +1,325 @@
+"""The Python API: ``audit_model`` (in-memory) and ``audit_path`` (saved artifacts)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .checks import check_weights
+from .config_audit import records_from_config
+from .policy import AuditOptions
+from .report import AuditReport, Verification, WeightRecord
+from .safety import refusal_message, unsafe_reasons
+from .stored_config import KERAS2, ArtifactError, StoredModel, read_stored_model
+
+_KERNEL_SUFFIXES = ("kernel", "embeddings", "depthwise_kernel", "pointwise_kernel")
+
+
+def _options(options: AuditOptions | None, overrides: dict[str, Any]) -> AuditOptions:
+    base = options or AuditOptions()
+    if "allow" in overrides and overrides["allow"] is not None:
+        overrides["allow"] = tuple(overrides["allow"])
+    return base.with_overrides(**overrides)
+
+
+def audit_model(
+    model: Any,
+    *,
+    allow: Iterable[str] | None = None,
+    require_recurrent: bool | None = None,
+    require_bias: bool | None = None,
+    train: bool | None = None,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    options: AuditOptions | None = None,
+) -> AuditReport:
+    """Audit an in-memory Keras 3 or tf_keras model; it is left exactly as it was.
+
+    The verification step trains a copy (``clone_model`` or, for subclassed
+    models, a temporary ``.keras`` round trip); the model's weights, optimizer
+    and compile state are never touched.
+    """
+    from .loading import flavor_of, keras_module
+
+    opts = _options(
+        options,
+        dict(
+            allow=allow,
+            require_recurrent=require_recurrent,
+            require_bias=require_bias,
+            train=train,
+            steps=steps,
+            batch_size=batch_size,
+            seed=seed,
+        ),
+    )
+    flavor = flavor_of(model)
+    keras = keras_module(flavor)
+    report = AuditReport(
+        path=None, format="memory", flavor=flavor, keras_version=getattr(keras, "__version__", None)
+    )
+    _audit_live(report, model, keras, flavor, opts, private=False)
+    return report
+
+
+def audit_path(
+    path: str | os.PathLike[str],
+    *,
+    unsafe: bool | None = None,
+    config_only: bool | None = None,
+    allow: Iterable[str] | None = None,
+    require_recurrent: bool | None = None,
+    require_bias: bool | None = None,
+    train: bool | None = None,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    options: AuditOptions | None = None,
+) -> AuditReport:
+    """Audit a saved model (``.keras``, ``.h5``, SavedModel directory); never writes it.
+
+    Load errors are not raised: they are in ``report.error``.
+    """
+    opts = _options(
+        options,
+        dict(
+            unsafe=unsafe,
+            config_only=config_only,
+            allow=allow,
+            require_recurrent=require_recurrent,
+            require_bias=require_bias,
+            train=train,
+            steps=steps,
+            batch_size=batch_size,
+            seed=seed,
+        ),
+    )
+    return audit_paths([path], opts)[0]
+
+
+def audit_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    options: AuditOptions,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[AuditReport]:
+    """Audit several artifacts; Keras 2 ones go to one worker process together."""
+    stored: dict[int, StoredModel | AuditReport] = {}
+    for i, p in enumerate(paths):
+        try:
+            stored[i] = read_stored_model(p)
+        except ArtifactError as e:
+            stored[i] = AuditReport(path=str(p), format="unknown", error=str(e))
+    legacy = [
+        i for i, s in stored.items() if isinstance(s, StoredModel) and _needs_worker(s, options)
+    ]
+    worker_reports: dict[int, AuditReport] | None = None
+    reports = []
+    for i, p in enumerate(paths):
+        if progress is not None:
+            progress(i + 1, len(paths), str(p))
+        s = stored[i]
+        if isinstance(s, AuditReport):
+            reports.append(s)
+        elif i in legacy:
+            if worker_reports is None:
+                from .worker import run_worker
+
+                got = run_worker([str(paths[j]) for j in legacy], options)
+                worker_reports = dict(zip(legacy, got, strict=True))
+            reports.append(worker_reports[i])
+        else:
+            reports.append(audit_stored(s, options))
+    return reports
+
+
+def _needs_worker(stored: StoredModel, options: AuditOptions) -> bool:
+    from .loading import legacy_keras_active, tf_keras_available
+
+    if options.config_only or stored.flavor != KERAS2 or legacy_keras_active():
+        return False
+    if stored.format == "h5" and not tf_keras_available():
+        return False  # Keras 3 loads tf_keras .h5 files (keras-facts.md §6)
+    return not unsafe_reasons(stored) or options.unsafe
+
+
+def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
+    """Audit one artifact whose stored config has been read, in this process."""
+    from .loading import LoadError, legacy_keras_active, load_model, tf_keras_available
+
+    report = AuditReport(
+        path=stored.path,
+        format=stored.format,
+        flavor=stored.flavor,
+        keras_version=stored.keras_version,
+    )
+    if stored.format == "export":
+        _audit_export(report, stored, options)
+        return report
+    reasons = unsafe_reasons(stored)
+    if options.config_only:
+        if reasons:
+            report.notes.append(f"not loaded; contains {', '.join(reasons)}")
+        if stored.config is None:
+            report.error = (
+                "no layer config stored (a subclassed model?): --config-only cannot audit it"
+            )
+            return report
+        report.weights = records_from_config(stored, options)
+        check_weights(report, live=False)
+        report.notes.append(
+            "audited from the stored config only: RA002, RA004 and RA005 were not checked"
+        )
+        return report
+    if reasons and not options.unsafe:
+        report.error = refusal_message(reasons)
+        return report
+    if stored.flavor == KERAS2 and not legacy_keras_active():
+        if stored.format != "h5" or tf_keras_available():
+            report.error = (
+                "a Keras 2 (tf_keras) artifact must be audited in a process with "
+                "TF_USE_LEGACY_KERAS=1 (use audit_paths or the CLI)"
+            )
+            return report
+        stored = StoredModel(**{**stored.__dict__, "flavor": "keras3"})
+        report.notes.append("tf_keras is not installed: loaded with Keras 3")
+    try:
+        loaded = load_model(stored, unsafe=options.unsafe)
+    except LoadError as e:
+        report.error = str(e)
+        return report
+    report.notes.extend(loaded.notes)
+    _audit_live(
+        report,
+        loaded.model,
+        loaded.keras,
+        loaded.flavor,
+        options,
+        private=True,
+        compiled=loaded.compiled,
+    )
+    return report
+
+
+def _audit_live(
+    report: AuditReport,
+    model: Any,
+    keras: Any,
+    flavor: str,
+    options: AuditOptions,
+    private: bool,
+    compiled: bool | None = None,
+) -> None:
+    from .inspection import inspect_model
+    from .loading import one_line
+    from .synthetic import InputSpecError, make_inputs, model_input
+    from .verification import add_verification_findings, loss_spec, verify_safely
+
+    try:
+        xs = make_inputs(model, options.batch_size, options.seed)
+    except InputSpecError as e:
+        report.error = str(e)
+        return
+    try:
+        model(model_input(xs), training=False)
+    except Exception as e:
+        report.error = f"the model cannot be called on synthetic inputs: {one_line(e)}"
+        return
+    labels: dict[int, tuple[str, str]] = {}
+    report.weights = inspect_model(model, options, flavor, labels)
+    check_weights(report, live=True)
+    if not options.train:
+        report.verification = Verification(ran=False, reason="skipped (--no-train)")
+        return
+    if not any(w.penalty for w in report.weights if w.trainable):
+        report.verification = Verification(
+            ran=False, reason="no regularized trainable weight: nothing to verify"
+        )
+        return
+    loss = loss_spec(model) if compiled is not False else None
+    try:
+        copy = model if private else copy_model(model, keras)
+    except Exception as e:
+        report.verification = Verification(
+            ran=False, reason=f"cannot copy the model: {one_line(e)}"
+        )
+        return
+    report.verification = verify_safely(copy, keras, flavor, loss, options, labels)
+    if not report.verification.ran:
+        report.error = f"{report.verification.reason} (--no-train skips the training step)"
+        return
+    add_verification_findings(report, report.verification)
+
+
+def copy_model(model: Any, keras: Any) -> Any:
+    """An independent copy with the same class, weights and (uncompiled) state."""
+    clone = None
+    try:
+        clone = keras.models.clone_model(model)
+    except Exception:
+        clone = None
+    if clone is not None and type(clone) is type(model):
+        clone.set_weights(model.get_weights())
+        return clone
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="reglint-") as d:
+        tmp = str(Path(d) / "copy.keras")
+        model.save(tmp)
+        kwargs = {"safe_mode": False} if hasattr(keras, "saving") else {}
+        return keras.models.load_model(
+            tmp, compile=False, custom_objects={type(model).__name__: type(model)}, **kwargs
+        )
+
+
+def _audit_export(report: AuditReport, stored: StoredModel, options: AuditOptions) -> None:
+    """RA006: an inference-only SavedModel. List what can still be seen."""
+    msg = (
+        "inference-only SavedModel (model.export / tf.saved_model.save): no Keras config, "
+        "no regularizers and no model.losses survive export, so it cannot be trained "
+        "with a penalty"
+    )
+    if options.config_only:
+        report.add(
+            "RA006",
+            msg + "; checked: nothing (no stored config); not checked: "
+            "regularizers, penalties, training step",
+        )
+        return
+    from .loading import one_line, quiet_tensorflow
+
+    quiet_tensorflow()
+    try:
+        import tensorflow as tf
+
+        obj = tf.saved_model.load(stored.path)
+    except Exception as e:
+        report.error = f"cannot load SavedModel: {one_line(e)}"
+        return
+    variables = list(getattr(obj, "trainable_variables", None) or getattr(obj, "variables", []))
+    for v in variables:
+        name = v.name[:-2] if v.name.endswith(":0") else v.name
+        leaf = name.rsplit("/", 1)[-1]
+        if not any(leaf == s or leaf.endswith("_" + s) for s in _KERNEL_SUFFIXES):
+            continue
+        layer = name.rsplit("/", 1)[0] if "/" in name else name
+        report.weights.append(
+            WeightRecord(
+                layer=layer,
+                layer_class="unknown",
+                weight=name,
+                argument="unknown",
+                kind="kernel",
+                shape=[int(d) for d in v.shape],
+                required=False,
+            )
+        )
+    report.add(
+        "RA006",
+        f"{msg}; checked: {len(variables)} trainable variables listed "
+        f"({len(report.weights)} kernel-type by name); not checked: regularizers, "
+        "penalties, training step",
+    )
+    report.verification = Verification(ran=False, reason="inference-only artifact")

@@ -1,0 +1,102 @@
+"""Load a saved model with the Keras that wrote it, safely.
+
+Keras 3 artifacts load in this process. Keras 2 (tf_keras) artifacts need
+``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported, so
+:mod:`reglint.audit.api` sends them to a worker process (:mod:`.worker`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from .stored_config import KERAS2, KERAS3, StoredModel
+
+
+class LoadError(Exception):
+    """The artifact could not be loaded; the message is one line."""
+
+
+def quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def keras_module(flavor: str) -> ModuleType:
+    """``keras`` (Keras 3) or ``tf_keras`` (Keras 2), imported on demand."""
+    quiet_tensorflow()
+    if flavor == KERAS2:
+        import tf_keras
+
+        return tf_keras
+    import keras
+
+    return keras
+
+
+def tf_keras_available() -> bool:
+    return importlib.util.find_spec("tf_keras") is not None
+
+
+def legacy_keras_active() -> bool:
+    """Whether tf_keras can be used in this process (TF_USE_LEGACY_KERAS=1 before TF)."""
+    return os.environ.get("TF_USE_LEGACY_KERAS") == "1"
+
+
+def flavor_of(model: Any) -> str:
+    return KERAS2 if type(model).__module__.startswith("tf_keras") else KERAS3
+
+
+@dataclass
+class LoadedModel:
+    model: Any
+    keras: ModuleType
+    flavor: str
+    compiled: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def one_line(e: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(e).__name__}: {text}"
+
+
+def load_model(stored: StoredModel, unsafe: bool = False) -> LoadedModel:
+    """Load ``stored`` (already checked by :mod:`.safety`) for inspection and training.
+
+    Tries ``compile=True`` first to get the model's own loss; an ``.h5`` saved
+    after ``compile(loss="mse")`` loads in Keras 3 only with ``compile=False``
+    (keras-facts.md §6), so that is the fallback.
+    """
+    flavor = stored.flavor or KERAS3
+    keras = keras_module(flavor)
+    kwargs: dict[str, Any] = {}
+    if flavor == KERAS3 or stored.format == "keras":
+        kwargs["safe_mode"] = not unsafe
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model = keras.models.load_model(stored.path, compile=True, **kwargs)
+            compiled = getattr(model, "optimizer", None) is not None and _has_loss(model)
+        except Exception as first:
+            try:
+                model = keras.models.load_model(stored.path, compile=False, **kwargs)
+            except Exception as e:
+                raise LoadError(f"cannot load model: {one_line(e)}") from None
+            compiled = False
+            notes.append(f"loaded without its training config ({one_line(first, 120)})")
+    return LoadedModel(model, keras, flavor, compiled, notes)
+
+
+def _has_loss(model: Any) -> bool:
+    return (
+        getattr(model, "loss", None) is not None
+        or getattr(model, "compiled_loss", None) is not None
+    )

@@ -1,0 +1,239 @@
+"""The data every audit step produces and consumes: plain dataclasses, JSON-able.
+
+Nothing here imports TensorFlow, so formatters, the CLI and the Keras 2 worker
+protocol can use it freely.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CODES: dict[str, str] = {
+    "RA001": "unregularized-kernel",
+    "RA002": "regularizer-without-penalty",
+    "RA003": "degenerate-penalty",
+    "RA004": "penalty-not-in-training-loss",
+    "RA005": "gradient-mismatch",
+    "RA006": "inference-only-artifact",
+}
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """A regularizer as its config names it: ``L2`` with ``{"l2": 0.01}``."""
+
+    class_name: str
+    factors: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v:.3g}" for k, v in self.factors.items())
+        return f"{self.class_name}({args})"
+
+    @property
+    def degenerate(self) -> bool:
+        """All factors zero, or any negative / NaN / infinite (None when unknown)."""
+        if not self.factors:
+            return False
+        values = list(self.factors.values())
+        bad = any(not math.isfinite(v) or v < 0 for v in values)
+        return bad or all(v == 0 for v in values)
+
+
+@dataclass
+class WeightRecord:
+    """One kernel-type (or bias/recurrent) weight and what regularizes it."""
+
+    layer: str
+    layer_class: str
+    weight: str
+    argument: str
+    kind: str  # "kernel", "recurrent" or "bias"
+    trainable: bool = True
+    shape: list[int] | None = None
+    regularizer: Regularizer | None = None
+    penalty: float | None = None  # measured value; None when not measured
+    in_losses: bool | None = None  # whether model.losses carries the penalty
+    required: bool = True
+    allowed: bool = False  # exempted by --allow
+    zero_weight: bool = False  # all entries zero: a zero penalty is then expected
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["regularizer"] = (
+            None
+            if self.regularizer is None
+            else {"class_name": self.regularizer.class_name, "config": self.regularizer.factors}
+        )
+        d["penalty"] = _json_float(self.penalty)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WeightRecord:
+        d = dict(d)
+        reg = d.pop("regularizer")
+        if reg is not None:
+            reg = Regularizer(reg["class_name"], dict(reg["config"]))
+        if isinstance(d.get("penalty"), str):
+            d["penalty"] = float(d["penalty"])
+        return cls(regularizer=reg, **d)
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    layer: str | None = None
+    weight: str | None = None
+    path: str | None = None  # the model's path, for per-finding formats (SARIF)
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code]
+
+    @property
+    def target(self) -> str:
+        return self.weight or self.layer or "model"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "layer": self.layer,
+            "weight": self.weight,
+            "message": self.message,
+        }
+
+
+@dataclass
+class GradientCheck:
+    weight: str
+    layer: str | None
+    max_error: float
+    tolerance: float
+    penalty_grad: float  # max |d(penalty)/dW|
+    ok: bool
+    resolvable: bool = True  # False: the penalty gradient is below float32 noise
+    penalty_share: float | None = None  # share of d(penalty)/dW in the applied update
+
+
+@dataclass
+class Verification:
+    """Figures of the verification training step(s)."""
+
+    ran: bool
+    reason: str | None = None  # why it did not run
+    loss: str | None = None  # which loss was used
+    steps: int = 0
+    batch_size: int = 0
+    seed: int = 0
+    data_loss: float | None = None
+    penalty: float | None = None
+    training_loss: float | None = None
+    loss_error: float | None = None
+    loss_tolerance: float | None = None
+    loss_ok: bool | None = None
+    gradients: list[GradientCheck] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("data_loss", "penalty", "training_loss", "loss_error", "loss_tolerance"):
+            d[k] = _json_float(d[k])
+        for g in d["gradients"]:
+            for k in ("max_error", "tolerance", "penalty_grad", "penalty_share"):
+                g[k] = _json_float(g[k])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Verification:
+        d = dict(d)
+        grads = [
+            GradientCheck(**{k: _py_float(v) for k, v in g.items()}) for g in d.pop("gradients")
+        ]
+        d = {k: _py_float(v) for k, v in d.items()}
+        return cls(gradients=grads, **d)
+
+
+@dataclass
+class AuditReport:
+    """The audit of one model: what was found, measured and checked."""
+
+    path: str | None
+    format: str  # "keras", "h5", "savedmodel", "export", "memory"
+    flavor: str | None = None  # "keras3" or "keras2"
+    keras_version: str | None = None
+    weights: list[WeightRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    verification: Verification | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None  # the model could not be read or loaded (exit 2)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.findings
+
+    @property
+    def name(self) -> str:
+        return self.path or "<in-memory model>"
+
+    def add(
+        self, code: str, message: str, layer: str | None = None, weight: str | None = None
+    ) -> None:
+        self.findings.append(Finding(code, message, layer, weight, self.path))
+
+    def summary(self) -> str:
+        """One paragraph: the verdict, then one line per finding."""
+        if self.error is not None:
+            return f"{self.name}: error: {self.error}"
+        if self.passed:
+            n = sum(1 for w in self.weights if w.required and w.trainable and not w.allowed)
+            return f"{self.name}: passed ({n} kernel-type weights regularized)"
+        lines = [f"{self.name}: {len(self.findings)} finding(s)"]
+        lines += [f"  {f.code} {f.target}: {f.message}" for f in self.findings]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "flavor": self.flavor,
+            "keras_version": self.keras_version,
+            "passed": self.passed,
+            "error": self.error,
+            "findings": [f.to_dict() for f in self.findings],
+            "weights": [w.to_dict() for w in self.weights],
+            "verification": None if self.verification is None else self.verification.to_dict(),
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AuditReport:
+        r = cls(
+            path=d["path"],
+            format=d["format"],
+            flavor=d.get("flavor"),
+            keras_version=d.get("keras_version"),
+            error=d.get("error"),
+            notes=list(d.get("notes", ())),
+        )
+        r.weights = [WeightRecord.from_dict(w) for w in d.get("weights", ())]
+        r.findings = [
+            Finding(f["code"], f["message"], f["layer"], f["weight"], r.path)
+            for f in d.get("findings", ())
+        ]
+        if d.get("verification") is not None:
+            r.verification = Verification.from_dict(d["verification"])
+        return r
+
+
+def _json_float(v: float | None) -> float | str | None:
+    """JSON has no NaN/Infinity: those are written as strings."""
+    if v is None or math.isfinite(v):
+        return v
+    return str(v)
+
+
+def _py_float(v: Any) -> Any:
+    if isinstance(v, str) and v in ("nan", "inf", "-inf"):
+        return float(v)
+    return v
