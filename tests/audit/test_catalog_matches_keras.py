@@ -11,7 +11,6 @@ from reglint.catalog import ACTIVITY, KERAS3, KERNEL_LAYERS
 pytestmark = pytest.mark.tensorflow
 import keras  # noqa: E402 - the audit extra is required to run tests/audit
 
-
 #: Class names the catalog lists because ``keras.src`` imports reach them, though
 #: ``keras.layers`` exports the class under another name.
 SRC_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
