@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.tensorflow
-import keras  # noqa: E402 - the audit extra is required to run tests/audit
 
 X, Y = np.ones((8, 4), "float32"), np.ones((8, 1), "float32")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import inspect
 
+import keras
 import pytest
 
 from reglint.catalog import ACTIVITY, KERAS3, KERNEL_LAYERS
 
 pytestmark = pytest.mark.tensorflow
-import keras  # noqa: E402 - the audit extra is required to run tests/audit
 
 #: Class names the catalog lists because ``keras.src`` imports reach them, though
 #: ``keras.layers`` exports the class under another name.

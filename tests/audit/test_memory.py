@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 pytestmark = pytest.mark.tensorflow
-
-import keras  # noqa: E402 - the audit extra is required to run tests/audit
-import tensorflow as tf  # noqa: E402
 
 
 class DropsPenalty(keras.Model):
