@@ -15,7 +15,8 @@ import libcst as cst
 
 from . import catalog
 
-_KERAS_ROOTS = {"keras": catalog.KERAS3, "tf_keras": catalog.KERAS2}
+# ``keras_core`` is Keras 3 under its preview name (``import keras_core as keras``).
+_KERAS_ROOTS = {"keras": catalog.KERAS3, "keras_core": catalog.KERAS3, "tf_keras": catalog.KERAS2}
 _SKIPPED_PARTS = {"src", "api", "_api", "v1", "v2", "_tf_keras", "compat", "python"}
 # Submodules whose public names are re-exported at the top of keras.
 _TOP_LEVEL_MODULES = {
@@ -125,9 +126,17 @@ class ImportTable:
     def __init__(self) -> None:
         self._bindings: dict[str, str | None] = {}
         self._star_modules: list[str] = []
+        #: ``DefaultConv2D = partial(layers.Conv2D, ...)``: the local name -> that call.
+        self.partials: dict[str, cst.Call] = {}
 
     def bind(self, local: str, qualified: str | None) -> None:
         self._bindings[local] = qualified
+        self.partials.pop(local, None)
+
+    def bind_partial(self, local: str, qualified: str, call: cst.Call) -> None:
+        """``local = functools.partial(<Keras name>, ...)``: calls of it build that."""
+        self.bind(local, qualified)
+        self.partials[local] = call
 
     def add_import(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
@@ -199,9 +208,27 @@ class ImportTracker(cst.BatchableCSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # ``D = Dense`` / ``layers = tf.keras.layers``: keep the alias.
-        qualified = self.table.resolve(node.value)
+        value = node.value
+        if isinstance(value, cst.Call) and _is_partial(self.table, value):
+            first = value.args[0] if value.args else None
+            qualified = (
+                self.table.resolve(first.value)
+                if first is not None and not first.keyword and not first.star
+                else None
+            )
+            if qualified is not None and keras_symbol(qualified) is not None:
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        self.table.bind_partial(target.target.value, qualified, value)
+            return
+        qualified = self.table.resolve(value)
         if qualified is None or keras_symbol(qualified) is None:
             return
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self.table.bind(target.target.value, qualified)
+
+
+def _is_partial(table: ImportTable, call: cst.Call) -> bool:
+    """A call of ``functools.partial`` (however imported)."""
+    return table.resolve(call.func) == "functools.partial"

@@ -75,6 +75,7 @@ class NotebookCell:
     start_row: int  # 1-based row of its first line in the joined module
     lines: tuple[str, ...]  # the cell's lines as Python (placeholders for IPython syntax)
     clean: bool = True  # False if the cell ends inside a bracket, string or continuation
+    shifts: tuple[int, ...] = ()  # per line: columns removed by IPython's leading-indent cleanup
 
     @property
     def text(self) -> str:
@@ -146,8 +147,9 @@ def notebook_source(text: str) -> NotebookSource:
             continue
         if not any(line.strip() for line in lines):
             continue
+        lines, shifts = _leading_indent(lines)
         python_lines, clean = _python_lines(lines)
-        cells.append(NotebookCell(index, row, tuple(python_lines), clean))
+        cells.append(NotebookCell(index, row, tuple(python_lines), clean, shifts))
         row += len(python_lines)
     return NotebookSource(tuple(cells), tuple(skipped))
 
@@ -192,6 +194,35 @@ def _strip_python_cell_magics(lines: list[str]) -> list[str] | None:
             return None
         out[i] = ""
     return out
+
+
+def _leading_indent(lines: list[str]) -> tuple[list[str], tuple[int, ...]]:
+    """IPython's ``leading_indent`` cleanup: a cell whose first line is indented runs.
+
+    IPython drops the leading blank lines, then removes the first line's
+    indentation from every line that starts with it (``inputtransformer2``).
+    Blank lines are kept here (as empty lines) so rows do not move; the
+    removed widths are returned to map columns back.
+    """
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return lines, ()
+    stripped = lines[first].lstrip(" \t")
+    space = lines[first][: len(lines[first]) - len(stripped)]
+    if not space:
+        return lines, ()
+    out, shifts = [], []
+    for i, line in enumerate(lines):
+        if i < first:
+            out.append("")
+            shifts.append(0)
+        elif line.startswith(space):
+            out.append(line[len(space) :])
+            shifts.append(len(space))
+        else:
+            out.append(line)
+            shifts.append(0)
+    return out, tuple(shifts)
 
 
 def _python_lines(lines: list[str]) -> tuple[list[str], bool]:
@@ -387,9 +418,11 @@ def _to_cell(notebook: NotebookSource, finding: Finding) -> Finding | None:
     cell = notebook.cell_at(finding.location.row)
     if cell is None:
         return None
-    start = Location(finding.location.row - cell.start_row + 1, finding.location.column)
+    row = finding.location.row - cell.start_row + 1
+    start = Location(row, finding.location.column + _shift(cell, row))
     if finding.end_location.row <= cell.end_row:
-        end = Location(finding.end_location.row - cell.start_row + 1, finding.end_location.column)
+        end_row = finding.end_location.row - cell.start_row + 1
+        end = Location(end_row, finding.end_location.column + _shift(cell, end_row))
     else:  # only a construct spanning cells, which Jupyter itself would reject
         end = Location(len(cell.lines), len(cell.lines[-1]) + 1)
     message = _LINE_REF.sub(lambda m: _cell_line(notebook, int(m.group(1))), finding.message)
@@ -402,6 +435,10 @@ def _to_cell(notebook: NotebookSource, finding: Finding) -> Finding | None:
         cell=cell.index,
         cell_location=start,
     )
+
+
+def _shift(cell: NotebookCell, row: int) -> int:
+    return cell.shifts[row - 1] if 0 < row <= len(cell.shifts) else 0
 
 
 def _cell_line(notebook: NotebookSource, row: int) -> str:

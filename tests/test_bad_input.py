@@ -9,7 +9,7 @@ import os
 import sys
 
 import pytest
-from conftest import run_reglint
+from reglint_testing import run_reglint
 
 BAD = "import tensorflow as tf\nm = tf.keras.Sequential([tf.keras.layers.Dense(3)])\n"
 

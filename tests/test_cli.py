@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from conftest import run_reglint
+from reglint_testing import run_reglint
 
 BAD = "import tensorflow as tf\nm = tf.keras.Sequential([tf.keras.layers.Dense(3)])\n"
 GOOD = (

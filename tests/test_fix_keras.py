@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, run_reglint
+from reglint_testing import FIXTURES, run_reglint
 
 SCRIPTS = ("rl001_keras3.py", "rl001_tf_keras.py", "value_fixes.py")
 FIX_NAME = re.compile(r'name="(fix_\w+)"')

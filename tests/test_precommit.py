@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT
+from reglint_testing import FIXTURES, ROOT
 
 pytestmark = pytest.mark.slow
 

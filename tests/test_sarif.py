@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, ROOT, run_reglint
+from reglint_testing import FIXTURES, ROOT, run_reglint
 
 from reglint import __version__, ruledocs
 from reglint.rules import ALL_RULES

@@ -27,6 +27,27 @@ def layer_call(imports: ImportTable, call: cst.Call) -> tuple[KerasSymbol, str] 
     return symbol, symbol.name
 
 
+def with_partial_args(imports: ImportTable, call: cst.Call) -> cst.Call:
+    """``call`` with the arguments a ``functools.partial`` alias of its callee binds.
+
+    For ``C = partial(layers.Conv2D, 3, padding="same")``, ``C(8, strides=2)``
+    reads as ``layers.Conv2D(3, 8, strides=2, padding="same")`` (positional
+    arguments of the partial first; the call's keywords take precedence).
+    """
+    if not isinstance(call.func, cst.Name):
+        return call
+    partial = imports.partials.get(call.func.value)
+    if partial is None:
+        return call
+    bound = list(partial.args[1:])
+    positional = [a for a in bound if a.keyword is None and not a.star]
+    keywords = [a for a in bound if a.keyword is not None or a.star]
+    own_positional = [a for a in call.args if a.keyword is None and not a.star]
+    own_rest = [a for a in call.args if a.keyword is not None or a.star]
+    args = [*positional, *own_positional, *own_rest, *keywords]
+    return call.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+
+
 def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == name:
@@ -62,8 +83,9 @@ def argument(call: cst.Call, name: str, position: int | None) -> cst.Arg | None:
     return None
 
 
-def layer_argument(call: cst.Call, spec: catalog.LayerSpec, arg: str,
-                   flavor: str) -> cst.Arg | None:
+def layer_argument(
+    call: cst.Call, spec: catalog.LayerSpec, arg: str, flavor: str
+) -> cst.Arg | None:
     return argument(call, arg, spec.position(arg, flavor))
 
 

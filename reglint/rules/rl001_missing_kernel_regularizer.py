@@ -6,7 +6,7 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
-from ._calls import has_star_args, is_none, layer_argument, layer_call
+from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
 from ._fixes import regularizer_fix
 
 _NAMES = "|".join(sorted(catalog.KERNEL_LAYERS, key=len, reverse=True))
@@ -30,6 +30,14 @@ class MissingKernelRegularizer(Rule):
             "Dense(4, None, True, 'glorot_uniform', 'zeros', 'l2')\n"
         ),
         Valid("from keras import layers\nlayers.Dropout(0.5)\n"),
+        Valid(
+            "import functools\nfrom keras import layers\n"
+            "RegDense = functools.partial(layers.Dense, kernel_regularizer='l2')\n"
+            "RegDense(10)\n"
+        ),
+        Valid("import keras_hub\nkeras_hub.layers.ReversibleEmbedding(100, 8)\n"),
+        Valid("import torch.nn as nn\nnn.Embedding(100, 8)\n"),
+        Valid("import flax.linen as nn\nnn.Dense(8)\n"),
         Valid(
             "from keras import layers\n"
             "layers.SeparableConv2D(8, 3, depthwise_regularizer='l2',"
@@ -58,6 +66,14 @@ class MissingKernelRegularizer(Rule):
             message="pointwise_regularizer",
         ),
         Invalid("from keras.src.layers.core.dense import Dense\nD = Dense\nD(3)\n", at=["3:1"]),
+        # a functools.partial alias: each call builds a layer (seen in tutorials)
+        Invalid(
+            "from functools import partial\nimport tensorflow as tf\n"
+            "Conv = partial(tf.keras.layers.Conv2D, kernel_size=3, padding='same')\n"
+            "m = tf.keras.Sequential([Conv(64), Conv(filters=128, strides=2)])\n",
+            at=["4:26", "4:36"],
+        ),
+        Invalid("import keras_core as keras\nkeras.layers.Dense(4)\n", at=["2:1"]),
         Invalid(
             "from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n",
             options={"require-recurrent": True},
@@ -76,12 +92,13 @@ class MissingKernelRegularizer(Rule):
             return
         symbol, layer = found
         spec = catalog.KERNEL_LAYERS.get(layer)
-        if spec is None or has_star_args(node):
+        call = with_partial_args(self.context.imports, node)
+        if spec is None or has_star_args(call):
             return
         required = spec.required_args(self.options.get("require-recurrent", False))
         missing = []
         for arg_name in required:
-            arg = layer_argument(node, spec, arg_name, symbol.flavor)
+            arg = layer_argument(call, spec, arg_name, symbol.flavor)
             if arg is None or is_none(arg.value):
                 missing.append(arg_name)
         if not missing:
@@ -93,7 +110,7 @@ class MissingKernelRegularizer(Rule):
             a.keyword is not None
             and "regul" in a.keyword.value.lower()
             and a.keyword.value not in spec.accepted
-            for a in node.args
+            for a in call.args
         )
         fix = (
             None if misspelt else regularizer_fix(self.context, node, symbol.flavor, spec, missing)

@@ -19,7 +19,7 @@ from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
 from ._calls import called_symbol, keyword_arg
 
-_VARIABLES = frozenset({"trainable_variables", "trainable_weights"})
+_VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 _KERAS_MODEL_CLASSES = frozenset({"Model", "Sequential", "Functional"})
 _LOSS_CALLS = frozenset({"compiled_loss", "loss"})
 _MAX_HELPER_DEPTH = 3
@@ -192,6 +192,29 @@ class CustomLoopDropsRegularization(Rule):
             "    loss = tf.reduce_mean((model(x) - y) ** 2)\n"
             "grads = tape.gradient(loss, model.trainable_variables)\n"
         ),
+        # autodiff on a lone layer (the autodiff guides), not a model's training step
+        Valid(
+            "import tensorflow as tf\n"
+            "layer = tf.keras.layers.Dense(2, activation='relu')\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = tf.reduce_mean(layer(x) ** 2)\n"
+            "grad = tape.gradient(loss, layer.trainable_variables)\n"
+        ),
+        # a step function whose callers all pass a tf.Module model
+        Valid(
+            "import tensorflow as tf  # keras\n"
+            "class MLP(tf.Module):\n"
+            "    def __call__(self, x):\n"
+            "        return x @ self.w\n"
+            "def train_step(model, x, y):\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        loss = tf.reduce_sum((model(x) - y) ** 2)\n"
+            "    params = model.trainable_variables\n"
+            "    return tape.gradient(loss, params)\n"
+            "model = MLP()\n"
+            "for x, y in data:\n"
+            "    train_step(model, x, y)\n"
+        ),
         # a parameter that is never called inside the tape is not enough
         Valid(
             "import keras, tensorflow as tf\n"
@@ -292,6 +315,28 @@ class CustomLoopDropsRegularization(Rule):
             "    d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)\n",
             at=["10:15", "11:15"],
             message="no regularizer is visible",
+        ),
+        # a lone layer whose own regularizer is dropped
+        Invalid(
+            "import tensorflow as tf\n"
+            "layer = tf.keras.layers.Dense(2, kernel_regularizer='l2')\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = tf.reduce_mean(layer(x) ** 2)\n"
+            "grad = tape.gradient(loss, layer.trainable_variables)\n",
+            at=["5:8"],
+            message="is regularized",
+        ),
+        # a step function whose caller passes a regularized Keras model
+        Invalid(
+            "import keras, tensorflow as tf\n"
+            "def train_step(model, x, y):\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        loss = tf.reduce_sum((model(x) - y) ** 2)\n"
+            "    return tape.gradient(loss, model.trainable_variables)\n"
+            "net = keras.Sequential([keras.layers.Dense(1, kernel_regularizer='l2')])\n"
+            "train_step(net, x, y)\n",
+            at=["5:12"],
+            message="the model built at line 6 is regularized",
         ),
         # two models, one gradient over both; only one adds its losses
         Invalid(
@@ -557,6 +602,10 @@ class CustomLoopDropsRegularization(Rule):
                     or scope.regularized
                     or (scope.node is None and bool(self._reg_orders)),
                 )
+            if symbol.is_layer:
+                # A lone layer differentiated by hand (the autodiff guides) is
+                # not a model's training step, unless its own penalty is dropped.
+                return _Build(call, True) if self._call_regularized(call) else False
             return None
         callee = _dotted(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
         if callee is None:
@@ -652,6 +701,11 @@ class CustomLoopDropsRegularization(Rule):
         scope: _Fn | None = fn
         while scope is not None:
             if model in scope.params:
+                passed = self._passed_to(scope, model)
+                if isinstance(passed, _Build):
+                    return True, passed
+                if passed is False:
+                    return None
                 break
             if model in scope.assigns:
                 found = self._build_of_expr(cst.Name(model), scope)
@@ -663,6 +717,42 @@ class CustomLoopDropsRegularization(Rule):
             scope = scope.parent
         if self._called_in(tape, model, cls):
             return False, None
+        return None
+
+    def _passed_to(self, fn: _Fn, param: str) -> _Build | bool | None:
+        """What the module's own calls of ``fn`` pass as ``param``.
+
+        A :class:`_Build` when a call passes a Keras model, False when every
+        call that can be read passes something known not to be one (an
+        instance of a local ``tf.Module`` class), None when it cannot tell.
+        """
+        if fn.cls is not None or fn.parent is not self._module or param not in fn.params:
+            return None
+        index = fn.params.index(param)
+        verdicts: list[_Build | bool | None] = []
+        for scope in (self._module, *self._all_fns):
+            for call in scope.calls:
+                if call.func != fn.name:
+                    continue
+                args = [a for a in call.node.args if not a.star]
+                positional = [a.value for a in args if a.keyword is None]
+                expr = positional[index] if index < len(positional) else None
+                expr = next((a.value for a in args if a.keyword and a.keyword.value == param), expr)
+                if isinstance(expr, cst.Call):
+                    verdicts.append(self._build_of_call(expr, scope))
+                    continue
+                if not isinstance(expr, cst.Name):
+                    verdicts.append(None)
+                    continue
+                where: _Fn | None = scope
+                while where is not None and expr.value not in where.assigns:
+                    where = where.parent
+                verdicts.append(None if where is None else self._build_of_expr(expr, where))
+        for verdict in verdicts:
+            if isinstance(verdict, _Build):
+                return verdict
+        if verdicts and all(v is False for v in verdicts):
+            return False
         return None
 
     def _enclosing_class(self, fn: _Fn | None) -> _Cls | None:

@@ -1,11 +1,11 @@
+"""Helpers the CLI-level tests share."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -24,8 +24,3 @@ def run_reglint(*args: str, cwd: Path | str | None = None, **kwargs) -> subproce
         timeout=300,
         **kwargs,
     )
-
-
-@pytest.fixture
-def reglint():
-    return run_reglint
