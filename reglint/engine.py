@@ -108,7 +108,11 @@ def _run(module: cst.Module, source: str, path: str, settings: Settings,
     if not any(v.reports for v in visitors):
         return []
     reported = [r.node for v in visitors for r in v.reports]
-    positions = node_positions(module, reported)
+    # Where fixes insert missing imports: found in the same (one) code generation.
+    anchor = _last_import(module) if any(
+        r.imports and r.replacement is not None for v in visitors for r in v.reports) else None
+    positions = node_positions(module, [*reported, *([anchor] if anchor is not None else [])])
+    import_row = positions[id(anchor)][1][0] + 1 if anchor is not None else 1
     lines = _NEWLINE.split(source)
     file_noqa = noqa.file_suppressions(source)
     findings = []
@@ -122,14 +126,14 @@ def _run(module: cst.Module, source: str, path: str, settings: Settings,
             line = lines[start.row - 1] if start.row - 1 < len(lines) else ""
             if noqa.is_suppressed(visitor.code, noqa.line_suppressions(line)):
                 continue
-            fix = _fix(report, start, end, module, source)
+            fix = _fix(report, start, end, module, source, import_row)
             findings.append(Finding(visitor.code, report.message, path, start, end, fix))
     findings.sort(key=Finding.sort_key)
     return findings
 
 
 def _fix(report: Report, start: Location, end: Location, module: cst.Module,
-         source: str) -> Fix | None:
+         source: str, import_row: int) -> Fix | None:
     if report.replacement is None:
         return None
     import libcst as cst
@@ -141,10 +145,9 @@ def _fix(report: Report, start: Location, end: Location, module: cst.Module,
     edits = [Edit(module.code_for_node(replacement), start, end)]
     missing = [line for line in report.imports if line not in source]
     if missing:
-        row = _import_row(module)
         newline = module.default_newline
         edits.insert(0, Edit("".join(f"{line}{newline}" for line in missing),
-                             Location(row, 1), Location(row, 1)))
+                             Location(import_row, 1), Location(import_row, 1)))
     return Fix(
         report.fix_message or "apply the suggested fix",
         tuple(edits),
@@ -152,11 +155,10 @@ def _fix(report: Report, start: Location, end: Location, module: cst.Module,
     )
 
 
-def _import_row(module: cst.Module) -> int:
-    """The row after the module's leading docstring, ``__future__`` and imports."""
+def _last_import(module: cst.Module) -> cst.SimpleStatementLine | None:
+    """The last of the module's leading docstring, ``__future__`` and imports:
+    fixes insert the imports they need on the row after it (row 1 if None)."""
     import libcst as cst
-
-    from .positions import node_positions
 
     last = None
     for index, stmt in enumerate(module.body):
@@ -168,6 +170,4 @@ def _import_row(module: cst.Module) -> int:
         if not (is_doc or isinstance(small, (cst.Import, cst.ImportFrom))):
             break
         last = stmt
-    if last is None:
-        return 1
-    return node_positions(module, [last])[id(last)][1][0] + 1
+    return last
