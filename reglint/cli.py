@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import click
 
@@ -40,7 +40,7 @@ class ReglintGroup(click.Group):
             raise
         except KeyboardInterrupt:
             ctx.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
+        except Exception as exc:
             if os.environ.get("REGLINT_DEBUG"):
                 raise
             error(f"internal error: {type(exc).__name__}: {exc} (set REGLINT_DEBUG=1 for details)")
@@ -55,36 +55,90 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Rules to enable (codes or prefixes, comma-separated; ALL).")
-@click.option("--extend-select", multiple=True, metavar="CODES",
-              help="Rules to enable on top of the selection, e.g. RL009.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rules to enable (codes or prefixes, comma-separated; ALL).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Rules to enable on top of the selection, e.g. RL009.",
+)
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True)
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report here instead of stdout.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report here instead of stdout.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, writing the files in place.")
-@click.option("--diff", is_flag=True, help="Print the diff the safe fixes would make; write nothing.")
-@click.option("--add-noqa", is_flag=True,
-              help="Write `# noqa: CODE` on every current finding (baseline a codebase).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of CPUs).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-              help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+@click.option("--diff", is_flag=True, help="Print the diff of the safe fixes; write nothing.")
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Write `# noqa: CODE` on every current finding (baseline a codebase).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Read settings from this TOML file instead of the nearest pyproject.toml.",
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Replace the excluded globs.")
 @click.option("--extend-exclude", multiple=True, metavar="GLOB", help="Exclude more globs.")
-@click.option("--force-exclude", is_flag=True,
-              help="Apply excludes to paths named on the command line too (for pre-commit).")
-@click.option("--require-recurrent", is_flag=True, default=None,
-              help="RL001 also requires recurrent_regularizer on recurrent layers.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply excludes to paths named on the command line too (for pre-commit).",
+)
+@click.option(
+    "--require-recurrent",
+    is_flag=True,
+    default=None,
+    help="RL001 also requires recurrent_regularizer on recurrent layers.",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
-def check(paths, select, extend_select, ignore, output_format, output_file, exit_zero,
-          statistics, fix, diff, add_noqa, jobs, config_path, exclude, extend_exclude,
-          force_exclude, require_recurrent, no_cache, quiet) -> None:
+def check(
+    paths,
+    select,
+    extend_select,
+    ignore,
+    output_format,
+    output_file,
+    exit_zero,
+    statistics,
+    fix,
+    diff,
+    add_noqa,
+    jobs,
+    config_path,
+    exclude,
+    extend_exclude,
+    force_exclude,
+    require_recurrent,
+    no_cache,
+    quiet,
+) -> None:
     """Lint Python files and notebooks (default: the current directory)."""
     from .discovery import discover
     from .formats import renderer
@@ -97,11 +151,13 @@ def check(paths, select, extend_select, ignore, output_format, output_file, exit
     if sum((fix, diff, add_noqa)) > 1:
         raise click.UsageError("--fix, --diff and --add-noqa exclude each other")
     start = Path(config_path) if config_path else Path(paths[0])
-    settings = load_settings(start if start.exists() else Path.cwd(),
-                             Path(config_path) if config_path else None)
+    settings = load_settings(
+        start if start.exists() else Path.cwd(), Path(config_path) if config_path else None
+    )
     options = {"require-recurrent": True} if require_recurrent else None
     settings = settings.with_overrides(
-        select=_codes(select), ignore=(*settings.ignore, *(_codes(ignore) or ())),
+        select=_codes(select),
+        ignore=(*settings.ignore, *(_codes(ignore) or ())),
         extend_select=(*settings.extend_select, *(_codes(extend_select) or ())),
         exclude=tuple(exclude) or None,
         extend_exclude=(*settings.extend_exclude, *extend_exclude) or None,
@@ -115,12 +171,14 @@ def check(paths, select, extend_select, ignore, output_format, output_file, exit
     if not found.files and not found.missing:
         click.echo("reglint: warning: no Python files or notebooks found", err=True)
 
-    findings, errors, fixed_count, linted = _lint(found.files, settings, jobs, fix, diff,
-                                                  add_noqa, no_cache)
+    findings, errors, fixed_count, linted = _lint(
+        found.files, settings, jobs, fix, diff, add_noqa, no_cache
+    )
     if add_noqa:
         if not quiet:
-            click.echo(f"Added {fixed_count} noqa directive{'s' if fixed_count != 1 else ''}.",
-                       err=True)
+            click.echo(
+                f"Added {fixed_count} noqa directive{'s' if fixed_count != 1 else ''}.", err=True
+            )
         return _exit(found.missing, errors, linted, [], exit_zero)
 
     report = renderer(output_format)(findings) if not diff else ""
@@ -131,8 +189,11 @@ def check(paths, select, extend_select, ignore, output_format, output_file, exit
     elif report:
         click.echo(report, nl=False)
     if output_format == "text" and not quiet and not diff and (linted or not found.missing):
-        click.echo(summary(findings, fixed_count, fix_hint=not fix),
-                   nl=False, err=bool(output_file) or statistics)
+        click.echo(
+            summary(findings, fixed_count, fix_hint=not fix),
+            nl=False,
+            err=bool(output_file) or statistics,
+        )
     if diff and fixed_count:
         return _exit(found.missing, errors, linted, [None], exit_zero)
     return _exit(found.missing, errors, linted, findings if not diff else [], exit_zero)
@@ -146,8 +207,15 @@ def _exit(missing, errors, linted, findings, exit_zero) -> None:
     sys.exit(EXIT_OK)
 
 
-def _lint(files: list[str], settings: Settings, jobs, fix: bool, diff: bool, add_noqa: bool,
-          no_cache: bool) -> tuple[list[Finding], list[str], int, int]:
+def _lint(
+    files: list[str],
+    settings: Settings,
+    jobs,
+    fix: bool,
+    diff: bool,
+    add_noqa: bool,
+    no_cache: bool,
+) -> tuple[list[Finding], list[str], int, int]:
     from .runner import lint_files
 
     findings: list[Finding] = []
@@ -181,9 +249,17 @@ def _lint(files: list[str], settings: Settings, jobs, fix: bool, diff: bool, add
 def _print_diff(path: str, old: str, new: str) -> None:
     import difflib
 
-    click.echo("".join(difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
-        fromfile=path, tofile=path)), nl=False)
+    click.echo(
+        "".join(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=path,
+                tofile=path,
+            )
+        ),
+        nl=False,
+    )
 
 
 def _add_noqa(path: str, findings: list[Finding]) -> int:
@@ -223,11 +299,20 @@ def rules_command(output_format: str, show_all: bool) -> None:
 
     from .registry import rule_infos
 
-    rows = [(r.code, r.name, "on" if r.default_enabled else "off", r.fixable, r.summary)
-            for r in rule_infos().values()]
+    rows = [
+        (r.code, r.name, "on" if r.default_enabled else "off", r.fixable, r.summary)
+        for r in rule_infos().values()
+    ]
     if output_format == "json":
-        click.echo(json.dumps([{"code": c, "name": n, "default": d == "on", "fix": f,
-                                "summary": s} for c, n, d, f, s in rows], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"code": c, "name": n, "default": d == "on", "fix": f, "summary": s}
+                    for c, n, d, f, s in rows
+                ],
+                indent=2,
+            )
+        )
         return
     width = max(len(n) for _, n, *_ in rows)
     for code, name, default, fixable, text in rows:

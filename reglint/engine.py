@@ -42,7 +42,8 @@ def triggered_rules(source: str, rules: Iterable[_R]) -> list[_R]:
     the rest cannot fire here."""
     has_keras = _KERAS_TEXT.search(source) is not None
     return [
-        r for r in rules
+        r
+        for r in rules
         if r.code != SYNTAX_ERROR and (has_keras or not r.needs_keras) and r.trigger.search(source)
     ]
 
@@ -93,24 +94,27 @@ def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding
     return Finding(SYNTAX_ERROR, message, path, where, where)
 
 
-def _run(module: cst.Module, source: str, path: str, settings: Settings,
-         rules: Sequence[type[Rule]]) -> list[Finding]:
+def _run(
+    module: cst.Module, source: str, path: str, settings: Settings, rules: Sequence[type[Rule]]
+) -> list[Finding]:
     from .names import ImportTable, ImportTracker
     from .positions import node_positions
     from .rule import LintContext
     from .walk import walk
 
     table = ImportTable()
-    context = LintContext(path=path, source=source, imports=table, settings=settings,
-                          module=module)
+    context = LintContext(path=path, source=source, imports=table, settings=settings, module=module)
     visitors = [rule(context) for rule in rules]
     walk(module, [ImportTracker(table), *visitors])
     if not any(v.reports for v in visitors):
         return []
     reported = [r.node for v in visitors for r in v.reports]
     # Where fixes insert missing imports: found in the same (one) code generation.
-    anchor = _last_import(module) if any(
-        r.imports and r.replacement is not None for v in visitors for r in v.reports) else None
+    anchor = (
+        _last_import(module)
+        if any(r.imports and r.replacement is not None for v in visitors for r in v.reports)
+        else None
+    )
     positions = node_positions(module, [*reported, *([anchor] if anchor is not None else [])])
     import_row = positions[id(anchor)][1][0] + 1 if anchor is not None else 1
     lines = _NEWLINE.split(source)
@@ -132,22 +136,30 @@ def _run(module: cst.Module, source: str, path: str, settings: Settings,
     return findings
 
 
-def _fix(report: Report, start: Location, end: Location, module: cst.Module,
-         source: str, import_row: int) -> Fix | None:
+def _fix(
+    report: Report, start: Location, end: Location, module: cst.Module, source: str, import_row: int
+) -> Fix | None:
     if report.replacement is None:
         return None
     import libcst as cst
 
     replacement = report.replacement
     if isinstance(replacement, cst.Arg):  # its position ends before its comma; so must its text
-        replacement = replacement.with_changes(comma=cst.MaybeSentinel.DEFAULT,
-                                               whitespace_after_arg=cst.SimpleWhitespace(""))
+        replacement = replacement.with_changes(
+            comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
+        )
     edits = [Edit(module.code_for_node(replacement), start, end)]
     missing = [line for line in report.imports if line not in source]
     if missing:
         newline = module.default_newline
-        edits.insert(0, Edit("".join(f"{line}{newline}" for line in missing),
-                             Location(import_row, 1), Location(import_row, 1)))
+        edits.insert(
+            0,
+            Edit(
+                "".join(f"{line}{newline}" for line in missing),
+                Location(import_row, 1),
+                Location(import_row, 1),
+            ),
+        )
     return Fix(
         report.fix_message or "apply the suggested fix",
         tuple(edits),
@@ -165,8 +177,11 @@ def _last_import(module: cst.Module) -> cst.SimpleStatementLine | None:
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
         small = stmt.body[0] if stmt.body else None
-        is_doc = index == 0 and isinstance(small, cst.Expr) and isinstance(
-            small.value, (cst.SimpleString, cst.ConcatenatedString))
+        is_doc = (
+            index == 0
+            and isinstance(small, cst.Expr)
+            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+        )
         if not (is_doc or isinstance(small, (cst.Import, cst.ImportFrom))):
             break
         last = stmt
