@@ -7,6 +7,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -28,7 +29,29 @@ def _codes(values: Sequence[str]) -> tuple[str, ...] | None:
 
 
 class ReglintGroup(click.Group):
-    """Turns any unexpected exception into one line and exit code 2."""
+    """Turns any unexpected exception into one line and exit code 2.
+
+    Commands named in ``lazy_commands`` are imported only when looked up (their
+    modules cost start-up time that ``--version`` and ``rules`` need not pay).
+    """
+
+    lazy_commands: ClassVar[dict[str, str]] = {"audit": "reglint.audit.command:audit"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy_commands:
+            import importlib
+
+            module, _, attr = self.lazy_commands[cmd_name].partition(":")
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except ImportError:  # pragma: no cover - the auditor is part of reglint
+                return None
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -346,14 +369,3 @@ def rule_command(code: str) -> None:
     if doc is None:
         raise click.BadParameter(f"unknown rule {code!r} (see `reglint rules`)", param_hint="CODE")
     click.echo(doc.text, nl=not doc.text.endswith("\n"))
-
-
-def _add_audit() -> None:
-    try:
-        from .audit.command import audit
-    except ImportError:  # pragma: no cover - the auditor package is part of reglint
-        return
-    main.add_command(audit)
-
-
-_add_audit()

@@ -7,14 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# pathspec and tomllib are imported when first needed: ``reglint --version`` and
+# ``reglint rules`` read no configuration and match no path.
 
 
 class ConfigError(Exception):
@@ -115,6 +114,8 @@ def _expand(selectors: Iterable[str], all_codes: tuple[str, ...]) -> set[str]:
 
 @lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
@@ -145,6 +146,10 @@ def load_settings(start: Path, config: Path | None = None) -> Settings:
     path = config or find_pyproject(start)
     if path is None:
         return Settings(root=start.absolute() if start.is_dir() else start.absolute().parent)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -12,6 +12,7 @@ tree without Keras code, or a warm cached run, never pays libcst's import.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -31,6 +32,9 @@ _R = TypeVar("_R")
 SYNTAX_ERROR = "RL000"
 _KERAS_TEXT = re.compile(r"keras")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+#: Ask each triggered rule's ``could_fire`` on CPython's ``ast`` tree before the
+#: libcst parse (tests switch it off to check it never changes a result).
+CANDIDATE_STAGE = True
 
 
 def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
@@ -64,6 +68,12 @@ def lint_source(
 
     if isinstance(to_run[0], RuleInfo):
         to_run = rule_classes(r.code for r in to_run)
+    if CANDIDATE_STAGE:
+        candidates = _candidates(source, to_run)
+        if candidates is not None:
+            if not candidates:
+                return []
+            to_run = candidates
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -74,6 +84,31 @@ def lint_source(
         where = Location(1, 1)
         return [Finding(SYNTAX_ERROR, "file too deeply nested to parse", path, where, where)]
     return _run(module, source, path, settings, to_run)
+
+
+def _candidates(source: str, rules: Sequence[type[Rule]]) -> list[type[Rule]] | None:
+    """The rules that may fire according to CPython's ``ast`` (a fraction of a
+    libcst parse); None when ``ast`` cannot parse it (libcst then reports RL000)."""
+    import ast
+    import warnings
+
+    from .rules._candidates import facts
+
+    # ``ast`` trees hold no reference cycles: the collector would only walk them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            with warnings.catch_warnings():  # invalid escapes: libcst is silent too
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        module_facts = facts(tree)
+        return [rule for rule in rules if rule.could_fire(tree, module_facts)]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:

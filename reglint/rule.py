@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 if TYPE_CHECKING:
+    import ast
+
     from .config import Settings
     from .names import ImportTable
+    from .rules._candidates import ModuleFacts
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,16 @@ class Rule(cst.BatchableCSTVisitor):
     needs_keras: ClassVar[bool] = True
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        """Whether the rule may report anything on this module (its ``ast`` tree).
+
+        A cheap, *sound* over-approximation (any doubt: True) that lets the
+        engine skip libcst for files the text trigger let through; ``facts``
+        are the module's calls and name bindings, shared by the rules.
+        """
+        return True
 
     def __init__(self, context: LintContext) -> None:
         super().__init__()

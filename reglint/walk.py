@@ -9,6 +9,7 @@ and ``leave_<Node>`` methods, without building anything.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -41,9 +42,39 @@ def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
     return order
 
 
+_Unbound = Callable[[object, cst.CSTNode], object]
+#: Per tuple of visitor classes: each visitor's ``visit_``/``leave_`` functions by
+#: name (what libcst's ``get_visitors`` finds, without ``inspect`` per instance).
+_CLASS_TABLES: dict[tuple[type, ...], tuple[dict[str, _Unbound], ...]] = {}
+
+
+def _class_table(cls: type) -> dict[str, _Unbound]:
+    table = {}
+    for name in dir(cls):
+        if not (name.startswith("visit_") or name.startswith("leave_")):
+            continue
+        # As ``get_visitors``: methods (and classmethods), not no-op stubs.
+        raw = inspect.getattr_static(cls, name)
+        fn = getattr(cls, name)
+        if isinstance(raw, staticmethod) or not callable(fn):
+            continue
+        if not getattr(fn, "_is_no_op", False):
+            table[name] = raw
+    return table
+
+
+def _tables(visitors: Sequence[cst.BatchableCSTVisitor]) -> tuple[dict[str, _Unbound], ...]:
+    key = tuple(type(v) for v in visitors)
+    tables = _CLASS_TABLES.get(key)
+    if tables is None:
+        tables = _CLASS_TABLES[key] = tuple(_class_table(c) for c in key)
+    return tables
+
+
 def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
     """Call every visitor's ``visit_X``/``leave_X`` over ``module``, depth first."""
-    tables = [v.get_visitors() for v in visitors]
+    tables = _tables(visitors)
+    pairs = list(zip(tables, visitors, strict=True))
     dispatch: dict[type, tuple[tuple[_Fn, ...], tuple[_Fn, ...], tuple[str, ...]]] = {}
     leave_marker = object()
     stack: list[object] = [module]
@@ -57,10 +88,10 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
         cls = type(node)
         entry = dispatch.get(cls)
         if entry is None:
-            name = cls.__name__
+            visit, leave = f"visit_{cls.__name__}", f"leave_{cls.__name__}"
             entry = dispatch[cls] = (
-                tuple(t[f"visit_{name}"] for t in tables if f"visit_{name}" in t),
-                tuple(t[f"leave_{name}"] for t in tables if f"leave_{name}" in t),
+                tuple(t[visit].__get__(v, type(v)) for t, v in pairs if visit in t),
+                tuple(t[leave].__get__(v, type(v)) for t, v in pairs if leave in t),
                 _field_order(node),
             )
         visits, leaves, fields = entry

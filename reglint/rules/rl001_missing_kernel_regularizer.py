@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
 from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
+from ._candidates import ModuleFacts
 from ._fixes import regularizer_fix
 
 _NAMES = "|".join(sorted(catalog.KERNEL_LAYERS, key=len, reverse=True))
@@ -85,6 +88,10 @@ class MissingKernelRegularizer(Rule):
             "[tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.regularizers.L2(0.0001))])\n",
         ),
     ]
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.missing_kernel_regularizer(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = layer_call(self.context.imports, node)

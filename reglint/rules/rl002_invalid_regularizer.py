@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 
@@ -7,6 +8,8 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
+from ._candidates import ModuleFacts
 from ._regularizers import (
     FACTOR_PARAMS,
     array_scalar,
@@ -242,6 +245,10 @@ class InvalidRegularizer(Rule):
             at=["4:47"],
         ),
     )
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.regularizer_values(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import math
 import re
 
@@ -7,6 +8,8 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
+from ._candidates import ModuleFacts
 from ._regularizers import (
     FACTOR_PARAMS,
     default_factors,
@@ -138,6 +141,10 @@ class IneffectiveRegularizationFactor(Rule):
             message="`l1=1e-09` is below `factor-min`",
         ),
     )
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.regularizer_values(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, (cst.Name, cst.Attribute)):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from typing import ClassVar
@@ -9,6 +10,8 @@ import libcst as cst
 from .. import catalog
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
+from ._candidates import ModuleFacts
 
 # Calls that rebuild a model from its (changed) config: the working recipe.
 _REBUILDS = frozenset(
@@ -35,7 +38,9 @@ class RegularizerSetAfterBuild(Rule):
     code = "RL005"
     name = "regularizer-set-after-build"
     summary = "weight regularizer assigned to an existing layer: no effect on its built weights"
-    trigger = re.compile(r"_regularizer\s*=|setattr")
+    # Every reported attribute (assigned, or the string literal given to
+    # ``setattr``) is one of ``catalog.WEIGHT_REGULARIZER_ARGS``, spelt in the source.
+    trigger = re.compile(r"_regularizer")
     # Assigning ``.kernel_regularizer`` is Keras code even in a file that
     # never spells "keras" (a helper that receives a model).
     needs_keras = False
@@ -114,6 +119,10 @@ class RegularizerSetAfterBuild(Rule):
             message="rebuild",
         ),
     ]
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.regularizer_set_after_build(tree)
 
     def __init__(self, context) -> None:
         super().__init__(context)

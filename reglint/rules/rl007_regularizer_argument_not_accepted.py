@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 
@@ -7,7 +8,9 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
 from ._calls import argument, has_star_args, layer_call
+from ._candidates import ModuleFacts
 from ._regularizers import REGULARIZER_ARGS
 
 _REGULARIZER_KEYWORD = re.compile(r"regul", re.IGNORECASE)
@@ -127,6 +130,10 @@ class RegularizerArgumentNotAccepted(Rule):
             "layers.Conv2D(8, 3, kernel_regularizer='l2')\n",
         ),
     )
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.regularizer_keyword_not_accepted(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not any(

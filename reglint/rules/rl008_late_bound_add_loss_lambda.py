@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -8,6 +9,8 @@ from typing import ClassVar
 import libcst as cst
 
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
+from ._candidates import ModuleFacts
 
 
 class _Names(cst.CSTVisitor):
@@ -137,6 +140,10 @@ class LateBoundAddLossLambda(Rule):
             message="`block`, `layer`",
         ),
     ]
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.late_bound_add_loss(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from .. import catalog
 from ..names import KerasSymbol
 from ..positions import node_positions
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
 from ._calls import argument, called_symbol
+from ._candidates import ModuleFacts
 from ._regularizers import literal_string
 
 LEGACY_ENV = "TF_USE_LEGACY_KERAS"
@@ -93,6 +96,10 @@ class MixedKerasFlavors(Rule):
             at=["6:5"],
         ),
     ]
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.mixed_keras_flavors(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,0 +1,119 @@
+"""The ``ast`` candidate stage (``could_fire``) must never change a finding.
+
+Every rule example, rule document example, fixture and notebook is linted with
+``reglint.engine.CANDIDATE_STAGE`` on and off; the findings must be identical.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from reglint import engine, ruledocs
+from reglint.config import DEFAULT_OPTIONS, Settings
+from reglint.notebooks import lint_notebook
+from reglint.rules import ALL_RULES
+from reglint.rules._candidates import facts
+from reglint.source import SourceError
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# Spellings the ``ast`` tests must see through (aliases, partials, positions...).
+TRICKY = [
+    "from keras.layers import Dense as D\nD(4)\n",
+    "import keras.layers.Dense as D\nD(4)\n",
+    "from keras import layers\nA = layers.Dense\nB = A\nB(4)\n",
+    "import functools\nfrom keras import layers\nP = functools.partial(layers.Dense, 4)\n"
+    "P(None, True, 'glorot_uniform', 'zeros', 'l2')\n",
+    "from keras import layers\nlayers.Dense(4, None, True, 'glorot_uniform', 'zeros', None)\n",
+    "from keras import layers\nlayers.Dense(4, None, True, 'glorot_uniform', 'zeros', 'l2')\n",
+    "from keras import layers\nlayers.Dense(4, kernel_regularizer=None)\n",
+    "from keras import layers\nlayers.Dense(4, *a)\nlayers.Dense(4, **k)\n",
+    "from keras import layers\nlayers.Conv2D(8, 3, kernel_regularizer='l2')\n",
+    "from keras import layers\nlayers.Dense(4, kernel_regularizer='l1_l2')\n",
+    "from keras import regularizers as r\nR = r.L2\nR(-1.0)\n",
+    "from keras import regularizers\nregularizers.L2(0)\nregularizers.l1_l2(l1=0, l2=0)\n",
+    "from keras import layers\nlayers.Dense(4, kernel_regulariser='l2')\n",
+    "from keras import layers\nlayers.Dense(4, regularizer='l2', kernel_regularizer='l1')\n",
+    "from keras import layers\nlayers.Dropout(0.5, kernel_regularizer='l2')\n",
+    "def f(model):\n    model.layers[0].kernel_regularizer = 'l2'\n",
+    "def f(model):\n    setattr(model.layers[0], 'kernel_regularizer', 'l2')\n",
+    "def f(model):\n    setattr(model.layers[0], b'kernel_regularizer', 'l2')\n",
+    "def f(m):\n    a, m.bias_regularizer = 1, 'l2'\n",
+    "def f(m):\n    m.kernel_regularizer: object = 'l2'\n",
+    "import keras\nclass L(keras.layers.Layer):\n    def __init__(self):\n"
+    "        self.kernel_regularizer = 'l2'\n    def call(self, x):\n"
+    "        self.kernel_regularizer = 'l2'\n",
+    "import keras\nfor i in range(3):\n    m.add_loss(lambda: i * keras.ops.sum(w))\n",
+    "import keras\nfor w in ws:\n    m.add_loss(loss=lambda: keras.ops.sum(w))\n",
+    "import keras\nimport tf_keras\nkeras.layers.Dense(4)\ntf_keras.layers.Dense(4)\n",
+    "import keras_core\nimport keras\nkeras.layers.Dense(4)\nkeras_core.layers.Flatten()\n",
+    "import tensorflow as tf\nfrom tensorflow.python import keras as k2\n"
+    "tf.keras.layers.Dense(4)\nk2.layers.Dense(4)\n",
+    "import keras\nx = keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(l=0.1))\n",
+    "import keras\nreg = 'l1_l2'\nkeras.layers.Dense(4, kernel_regularizer=reg)\n",
+    "import keras\ndef f(:\n    keras.layers.Dense(4)\n",  # RL000 either way
+    "from keras import layers\nclass Dense:\n    pass\nDense(4)\n",
+]
+
+
+def _sources():
+    for code, rule in ALL_RULES.items():
+        for kind in ("VALID", "INVALID"):
+            for i, example in enumerate(getattr(rule, kind)):
+                yield f"{code}-{kind}-{i}", example.code, dict(example.options)
+    for doc in ruledocs.all_docs():
+        for which, text in (("bad", doc.bad_example), ("good", doc.good_example)):
+            if text:
+                yield f"doc-{doc.code}-{which}", text, {}
+    for path in sorted(FIXTURES.rglob("*.py")):
+        yield str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8"), {}
+    for i, text in enumerate(TRICKY):
+        yield f"tricky-{i}", text, {}
+
+
+CASES = [pytest.param(text, options, id=name) for name, text, options in _sources()]
+
+
+def _settings(options) -> Settings:
+    return Settings(extend_select=("ALL",), options={**DEFAULT_OPTIONS, **options})
+
+
+@pytest.mark.parametrize(("text", "options"), CASES)
+def test_same_findings_with_and_without_stage(monkeypatch, text, options):
+    settings = _settings(options)
+    monkeypatch.setattr(engine, "CANDIDATE_STAGE", False)
+    without = engine.lint_source(text, "example.py", settings)
+    monkeypatch.setattr(engine, "CANDIDATE_STAGE", True)
+    assert engine.lint_source(text, "example.py", settings) == without
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.ipynb")), ids=lambda p: p.name)
+def test_same_notebook_findings(monkeypatch, path):
+    text = path.read_text(encoding="utf-8")
+    settings = _settings({})
+    monkeypatch.setattr(engine, "CANDIDATE_STAGE", False)
+    without = _notebook(path, text, settings)
+    monkeypatch.setattr(engine, "CANDIDATE_STAGE", True)
+    assert _notebook(path, text, settings) == without
+
+
+def _notebook(path, text, settings):
+    try:
+        return lint_notebook(str(path), text, settings)
+    except SourceError as exc:  # malformed.ipynb: the same error either way
+        return f"SourceError: {exc}"
+
+
+def test_stage_spares_clean_keras_code():
+    text = (
+        "from keras import layers, regularizers\n"
+        "layers.Dense(4, kernel_regularizer=regularizers.L2(1e-4))\n"
+    )
+    tree = ast.parse(text)
+    module = facts(tree)
+    assert not ALL_RULES["RL001"].could_fire(tree, module)
+    assert not ALL_RULES["RL007"].could_fire(tree, module)
+    assert ALL_RULES["RL002"].could_fire(tree, module)  # a regularizer value to judge
