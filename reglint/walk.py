@@ -9,6 +9,7 @@ and ``leave_<Node>`` methods, without building anything.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 
@@ -31,14 +32,35 @@ class _FieldRecorder(cst.CSTVisitor):
             self.fields.append(attribute)
 
 
+def _record(node: cst.CSTNode) -> tuple[str, ...]:
+    recorder = _FieldRecorder()
+    node._visit_and_replace_children(recorder)
+    return tuple(recorder.fields)
+
+
 def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
     """The fields libcst visits for this node type, in libcst's order."""
     cls = type(node)
     order = _FIELD_ORDER.get(cls)
     if order is None:
-        recorder = _FieldRecorder()
-        node._visit_and_replace_children(recorder)
-        order = _FIELD_ORDER[cls] = tuple(recorder.fields)
+        order = _FIELD_ORDER[cls] = _record(node)
+        unvisited = tuple(
+            f.name for f in dataclasses.fields(node) if f.name not in order and f.name[0] != "_"
+        )
+        if unvisited:
+            _CONDITIONAL[cls] = unvisited
+    return order
+
+
+#: Node types whose ``_visit_and_replace_children`` visits some fields only when
+#: they are set (``FormattedStringExpression.format_spec``): per class, those fields.
+_CONDITIONAL: dict[type, tuple[str, ...]] = {}
+
+
+def _children_fields(node: cst.CSTNode, order: tuple[str, ...]) -> tuple[str, ...]:
+    conditional = _CONDITIONAL.get(type(node))
+    if conditional and any(getattr(node, name) is not None for name in conditional):
+        return _record(node)
     return order
 
 
@@ -95,6 +117,8 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
                 _field_order(node),
             )
         visits, leaves, fields = entry
+        if cls in _CONDITIONAL:
+            fields = _children_fields(node, fields)
         for fn in visits:
             fn(node)
         if leaves:
