@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -63,6 +63,11 @@ class ReglintGroup(click.Group):
             raise
         except KeyboardInterrupt:
             ctx.exit(130)
+        except BrokenPipeError:
+            # the reader (``| head``) went away: stop quietly, as other CLI tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FINDINGS)
         except Exception as exc:
             if os.environ.get("REGLINT_DEBUG"):
                 raise
@@ -164,9 +169,9 @@ def check(
 ) -> None:
     """Lint Python files and notebooks (default: the current directory)."""
     from .discovery import discover
-    from .formats import renderer
+    from .formats import streamer
+    from .formats.text_format import Tally, summary
     from .formats.text_format import statistics as stats_table
-    from .formats.text_format import summary
     from .registry import rule_infos
 
     ALL_RULES = rule_infos()  # metadata only: libcst is imported when a file needs it
@@ -194,35 +199,50 @@ def check(
     if not found.files and not found.missing:
         click.echo("reglint: warning: no Python files or notebooks found", err=True)
 
-    findings, errors, fixed_count, linted = _lint(
-        found.files, settings, jobs, fix, diff, add_noqa, no_cache
-    )
+    run = _Run(found.files, settings, jobs, fix, diff, add_noqa, no_cache)
     if add_noqa:
+        for _ in run.chunks():
+            pass
         if not quiet:
-            click.echo(
-                f"Added {fixed_count} noqa directive{'s' if fixed_count != 1 else ''}.", err=True
-            )
-        return _exit(found.missing, errors, linted, [], exit_zero)
+            n = run.changed
+            click.echo(f"Added {n} noqa directive{'s' if n != 1 else ''}.", err=True)
+        return _exit(found.missing, run.errors, run.linted, 0, exit_zero)
 
-    report = renderer(output_format)(findings) if not diff else ""
-    if statistics and output_format == "text":
-        report = stats_table(findings, {c: r.name for c, r in ALL_RULES.items()})
-    if output_file:
-        Path(output_file).write_text(report, encoding="utf-8")
-    elif report:
-        click.echo(report, nl=False)
-    if output_format == "text" and not quiet and not diff and (linted or not found.missing):
+    tally = Tally()
+    chunks = tally.counting(run.chunks())
+    out = open(output_file, "w", encoding="utf-8") if output_file else None  # noqa: SIM115
+    try:
+        if diff or (statistics and output_format == "text"):
+            for _ in chunks:  # diffs are printed as files are fixed; the table comes last
+                pass
+            if statistics and not diff:
+                _write(out, stats_table(tally, {c: r.name for c, r in ALL_RULES.items()}))
+        else:
+            for text in streamer(output_format)(chunks):
+                _write(out, text)
+    finally:
+        if out is not None:
+            out.close()
+    if output_format == "text" and not quiet and not diff and (run.linted or not found.missing):
         click.echo(
-            summary(findings, fixed_count, fix_hint=not fix),
+            summary(tally, run.changed, fix_hint=not fix),
             nl=False,
             err=bool(output_file) or statistics,
         )
-    if diff and fixed_count:
-        return _exit(found.missing, errors, linted, [None], exit_zero)
-    return _exit(found.missing, errors, linted, findings if not diff else [], exit_zero)
+    remaining = (1 if run.changed else 0) if diff else tally.total
+    return _exit(found.missing, run.errors, run.linted, remaining, exit_zero)
 
 
-def _exit(missing, errors, linted, findings, exit_zero) -> None:
+def _write(out, text: str) -> None:
+    if not text:
+        return
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write(text)
+
+
+def _exit(missing, errors, linted, findings: int, exit_zero) -> None:
     if missing or (errors and not linted):
         sys.exit(EXIT_ERROR)
     if findings and not exit_zero:
@@ -230,43 +250,45 @@ def _exit(missing, errors, linted, findings, exit_zero) -> None:
     sys.exit(EXIT_OK)
 
 
-def _lint(
-    files: list[str],
-    settings: Settings,
-    jobs,
-    fix: bool,
-    diff: bool,
-    add_noqa: bool,
-    no_cache: bool,
-) -> tuple[list[Finding], list[str], int, int]:
-    from .runner import lint_files
+class _Run:
+    """Lints ``files`` and yields each file's findings as it is done, applying
+    fixes, diffs or noqa comments on the way; counts what it could not read."""
 
-    findings: list[Finding] = []
-    errors: list[str] = []
-    changed = 0
-    linted = 0
-    results = lint_files(files, settings, jobs, fix=fix or diff, cache=not no_cache)
-    for result in results:
-        if result.error is not None:
-            error(f"{result.path}: {result.error}")
-            errors.append(result.path)
-            continue
-        linted += 1
-        if add_noqa:
-            changed += _add_noqa(result.path, result.findings)
-            continue
-        if result.fixed_source is not None and result.source is not None:
-            if diff:
-                _print_diff(result.path, result.source, result.fixed_source)
-            else:
-                from .source import write_source
+    def __init__(
+        self, files, settings: Settings, jobs, fix: bool, diff: bool, add_noqa: bool, no_cache: bool
+    ) -> None:
+        self.files, self.settings, self.jobs = files, settings, jobs
+        self.fix, self.diff, self.add_noqa, self.no_cache = fix, diff, add_noqa, no_cache
+        self.errors: list[str] = []
+        self.changed = 0
+        self.linted = 0
 
-                if not write_source(result.path, result.source, result.fixed_source):
-                    error(f"{result.path}: changed while linting; not fixed")
-                    continue
-            changed += len(result.fixed)
-        findings.extend(result.findings)
-    return findings, errors, changed, linted
+    def chunks(self) -> Iterator[list[Finding]]:
+        from .runner import lint_files
+
+        results = lint_files(
+            self.files, self.settings, self.jobs, fix=self.fix or self.diff, cache=not self.no_cache
+        )
+        for result in results:
+            if result.error is not None:
+                error(f"{result.path}: {result.error}")
+                self.errors.append(result.path)
+                continue
+            self.linted += 1
+            if self.add_noqa:
+                self.changed += _add_noqa(result.path, result.findings)
+                continue
+            if result.fixed_source is not None and result.source is not None:
+                if self.diff:
+                    _print_diff(result.path, result.source, result.fixed_source)
+                else:
+                    from .source import write_source
+
+                    if not write_source(result.path, result.source, result.fixed_source):
+                        error(f"{result.path}: changed while linting; not fixed")
+                        continue
+                self.changed += len(result.fixed)
+            yield result.findings
 
 
 def _print_diff(path: str, old: str, new: str) -> None:

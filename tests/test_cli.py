@@ -192,3 +192,33 @@ def test_add_noqa_baselines_and_is_idempotent(tmp_path):
     assert run_reglint("check", "a.py", cwd=tmp_path).returncode == 0
     run_reglint("check", "--add-noqa", "a.py", cwd=tmp_path)
     assert path.read_text() == baselined
+
+
+def test_json_streamed_per_file_equals_one_document(tmp_path):
+    from reglint.findings import Finding, Location
+    from reglint.formats.json_format import render, stream
+
+    def finding(row):
+        return Finding("RL001", "m", "a.py", Location(row, 1), Location(row, 5))
+
+    chunks = [[finding(1), finding(2)], [], [finding(3)]]
+    assert "".join(stream(chunks)) == render([f for c in chunks for f in c])
+    assert "".join(stream([[], []])) == render([]) == "[]\n"
+
+
+def test_reader_closing_the_pipe_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    for i in range(150):  # more output than a pipe buffers
+        write(tmp_path, f"m{i:03d}.py", BAD)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reglint", "check", "--format", "json", "-j", "1", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"internal error" not in err

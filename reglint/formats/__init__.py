@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..findings import Finding
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 
 Renderer = Callable[[Sequence[Finding]], str]
+Streamer = Callable[[Iterable[Sequence[Finding]]], Iterator[str]]
 
 
 def renderer(name: str) -> Renderer:
     """The ``render(findings) -> str`` function of format ``name``."""
     module = importlib.import_module(f"{__name__}.{name}_format")
     return module.render
+
+
+def streamer(name: str) -> Streamer:
+    """Render findings file by file, as they arrive, so that memory stays flat.
+
+    Formats whose document needs every finding at once (SARIF) are rendered
+    when the last file is done.
+    """
+    module = importlib.import_module(f"{__name__}.{name}_format")
+    stream = getattr(module, "stream", None)
+    if stream is not None:
+        return stream
+
+    def whole(chunks: Iterable[Sequence[Finding]]) -> Iterator[str]:
+        yield module.render([f for chunk in chunks for f in chunk])
+
+    return whole

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..findings import Finding
 
@@ -26,3 +26,7 @@ def render(findings: Sequence[Finding]) -> str:
         where = f"cell {f.cell + 1}: " if f.cell is not None else ""
         lines.append(f"::error {props}::{_escape_data(where + f.code + ' ' + f.message)}\n")
     return "".join(lines)
+
+
+def stream(chunks: Iterable[Sequence[Finding]]) -> Iterator[str]:
+    return (render(chunk) for chunk in chunks)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..findings import Finding, Fix, Location
@@ -46,3 +47,14 @@ def as_dict(finding: Finding) -> dict[str, Any]:
 
 def render(findings: Sequence[Finding]) -> str:
     return json.dumps([as_dict(f) for f in findings], indent=2) + "\n"
+
+
+def stream(chunks: Iterable[Sequence[Finding]]) -> Iterator[str]:
+    """The same text as :func:`render`, one file's findings at a time."""
+    first = True
+    for chunk in chunks:
+        for finding in chunk:
+            item = textwrap.indent(json.dumps(as_dict(finding), indent=2), "  ")
+            yield ("[\n" if first else ",\n") + item
+            first = False
+    yield "[]\n" if first else "\n]\n"

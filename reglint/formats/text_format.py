@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..findings import Finding
 
@@ -18,16 +18,48 @@ def render(findings: Sequence[Finding]) -> str:
     return "".join(f"{where(f)}: {f.code} {f.message}\n" for f in findings)
 
 
-def summary(findings: Sequence[Finding], fixed: int = 0, fix_hint: bool = True) -> str:
+def stream(chunks: Iterable[Sequence[Finding]]) -> Iterator[str]:
+    return (render(chunk) for chunk in chunks)
+
+
+def is_fixable(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.applicability == "safe"
+
+
+class Tally:
+    """Counts of the findings that went by, for the summary and --statistics."""
+
+    def __init__(self) -> None:
+        self.by_code: Counter[str] = Counter()
+        self.fixable_by_code: Counter[str] = Counter()
+
+    def counting(self, chunks: Iterable[Sequence[Finding]]) -> Iterator[Sequence[Finding]]:
+        for chunk in chunks:
+            for f in chunk:
+                self.by_code[f.code] += 1
+                if is_fixable(f):
+                    self.fixable_by_code[f.code] += 1
+            yield chunk
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_code.values())
+
+    @property
+    def fixable(self) -> int:
+        return sum(self.fixable_by_code.values())
+
+
+def summary(tally: Tally, fixed: int = 0, fix_hint: bool = True) -> str:
     lines = []
-    if findings:
-        n = len(findings)
+    if tally.total:
+        n = tally.total
         total = n + fixed  # as ruff: "Found 2 errors (1 fixed, 1 remaining)."
         lines.append(
             f"Found {total} error{'s' if total != 1 else ''}"
             + (f" ({fixed} fixed, {n} remaining)." if fixed else ".")
         )
-        fixable = sum(1 for f in findings if f.fix and f.fix.applicability == "safe")
+        fixable = tally.fixable
         if fixable and fix_hint:
             lines.append(f"[*] {fixable} fixable with the `--fix` option.")
     elif fixed:
@@ -39,9 +71,8 @@ def summary(findings: Sequence[Finding], fixed: int = 0, fix_hint: bool = True) 
     return "\n".join(lines) + "\n"
 
 
-def statistics(findings: Sequence[Finding], names: dict[str, str]) -> str:
-    counts = Counter(f.code for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix and f.fix.applicability == "safe")
+def statistics(tally: Tally, names: dict[str, str]) -> str:
+    counts, fixable = tally.by_code, tally.fixable_by_code
     width = max((len(str(c)) for c in counts.values()), default=1)
     return "".join(
         f"{count:>{width}}\t{code}\t{'[*] ' if fixable[code] else ''}{names.get(code, '')}\n"
