@@ -309,3 +309,11 @@ def mixed_keras_flavors(f: ModuleFacts) -> bool:
         if root in _KERAS_FAMILIES:
             families.add(_KERAS_FAMILIES[root])
     return len(families) > 1
+
+
+def gradient_calls(f: ModuleFacts) -> bool:
+    """RL006: a ``<tape>.gradient(target, sources)`` call; the rule reports only
+    where it finds one (its ``train_step`` forms are decided from it too)."""
+    return any(
+        isinstance(call.func, ast.Attribute) and call.func.attr == "gradient" for call in f.calls
+    )

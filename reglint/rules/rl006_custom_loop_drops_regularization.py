@@ -8,6 +8,7 @@ construction of the module is known. See ``rules/RL006.md`` for the heuristic.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ import libcst as cst
 
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
+from . import _candidates
 from ._calls import called_symbol, keyword_arg
+from ._candidates import ModuleFacts
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 _KERAS_MODEL_CLASSES = frozenset({"Model", "Sequential", "Functional"})
@@ -351,6 +354,10 @@ class CustomLoopDropsRegularization(Rule):
             message="`decoder`",
         ),
     ]
+
+    @classmethod
+    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return _candidates.gradient_calls(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)
