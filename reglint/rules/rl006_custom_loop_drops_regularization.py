@@ -19,7 +19,7 @@ import libcst as cst
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
 from . import _candidates
-from ._calls import called_symbol, keyword_arg
+from ._calls import called_symbol, is_none, keyword_arg
 from ._candidates import ModuleFacts
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
@@ -99,10 +99,6 @@ def _dotted(expr: cst.BaseExpression) -> str | None:
 def _covers(base: str, model: str) -> bool:
     """``self.losses`` also holds the losses of ``self.generator``."""
     return model == base or model.startswith(base + ".")
-
-
-def _is_none(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 class CustomLoopDropsRegularization(Rule):
@@ -482,7 +478,7 @@ class CustomLoopDropsRegularization(Rule):
         if (
             node.keyword is not None
             and node.keyword.value.endswith("_regularizer")
-            and not _is_none(node.value)
+            and not is_none(node.value)
         ):
             self._order += 1
             self._reg_orders.append(self._order)
@@ -909,7 +905,7 @@ class CustomLoopDropsRegularization(Rule):
         for call in tape.calls:
             if call.func == "self.compiled_loss":
                 reg = keyword_arg(call.node, "regularization_losses")
-                if reg is None or _is_none(reg.value):
+                if reg is None or is_none(reg.value):
                     return call, (
                         "pass `regularization_losses=self.losses` (Keras 2) or "
                         "use `self.compute_loss(...)` (Keras 3)"
