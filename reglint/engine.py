@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from . import noqa
@@ -64,10 +65,30 @@ def lint_source(
     to_run = triggered_rules(source, enabled)
     if not to_run:
         return []
-    import libcst as cst
-
     if isinstance(to_run[0], RuleInfo):
         to_run = rule_classes(r.code for r in to_run)
+    with _collector_paused():
+        return _lint(source, path, settings, enabled, to_run)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing allocates millions of acyclic nodes: the cyclic collector would
+    only walk them over and over (about a fifth of a parse). It runs again after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _lint(
+    source: str, path: str, settings: Settings, enabled: Sequence, to_run: list[type[Rule]]
+) -> list[Finding]:
+    import libcst as cst
+
     if CANDIDATE_STAGE:
         candidates = _candidates(source, to_run)
         if candidates is not None:
@@ -94,21 +115,14 @@ def _candidates(source: str, rules: Sequence[type[Rule]]) -> list[type[Rule]] | 
 
     from .rules._candidates import facts
 
-    # ``ast`` trees hold no reference cycles: the collector would only walk them.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        try:
-            with warnings.catch_warnings():  # invalid escapes: libcst is silent too
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        module_facts = facts(tree)
-        return [rule for rule in rules if rule.could_fire(tree, module_facts)]
-    finally:
-        if collecting:
-            gc.enable()
+        with warnings.catch_warnings():  # invalid escapes: libcst is silent too
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    module_facts = facts(tree)
+    return [rule for rule in rules if rule.could_fire(tree, module_facts)]
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:

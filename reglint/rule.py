@@ -9,7 +9,7 @@ with the bad and good examples of the rule's document in ``rules/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
     from .config import Settings
     from .names import ImportTable
     from .rules._candidates import ModuleFacts
+
+
+def any_word(names: Iterable[str], also: str = "") -> str:
+    """A regex source matching any of ``names`` (identifiers) as a whole word,
+    or the pattern ``also`` followed by a word boundary.
+
+    Equivalent to ``\\b(?:a|b)\\b`` but about five times faster on large files:
+    a leading ``\\b`` keeps ``re`` from scanning for the alternatives' first
+    characters, so the boundary is checked by a lookbehind after the first one.
+    """
+    alternatives = [
+        f"{re.escape(n[0])}(?<!\\w{re.escape(n[0])}){re.escape(n[1:])}"
+        for n in sorted(set(names), key=len, reverse=True)
+    ]
+    if also:
+        alternatives.append(also)
+    return rf"(?:{'|'.join(alternatives)})\b"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,11 @@ def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
     if order is None:
         order = _FIELD_ORDER[cls] = _record(node)
         unvisited = tuple(
-            f.name for f in dataclasses.fields(node) if f.name not in order and f.name[0] != "_"
+            f.name
+            for f in dataclasses.fields(node)
+            if f.name not in order
+            and f.name[0] != "_"
+            and not isinstance(getattr(node, f.name), (str, bool, int))
         )
         if unvisited:
             _CONDITIONAL[cls] = unvisited
@@ -53,21 +57,57 @@ def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
 
 
 #: Node types whose ``_visit_and_replace_children`` visits some fields only when
-#: they are set (``FormattedStringExpression.format_spec``): per class, those fields.
+#: they hold nodes (``FormattedStringExpression.format_spec``): per class, the
+#: fields that were not visited on the first node seen and are not plain values.
 _CONDITIONAL: dict[type, tuple[str, ...]] = {}
 
 
 def _children_fields(node: cst.CSTNode, order: tuple[str, ...]) -> tuple[str, ...]:
     conditional = _CONDITIONAL.get(type(node))
-    if conditional and any(getattr(node, name) is not None for name in conditional):
+    if conditional and any(_holds_nodes(getattr(node, name)) for name in conditional):
         return _record(node)
     return order
 
 
+def _holds_nodes(value: object) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(isinstance(item, cst.CSTNode) for item in value)
+    return isinstance(value, cst.CSTNode)
+
+
+#: Whitespace, comments and punctuation: their subtrees hold nothing else, so
+#: when no visitor has a method for any of them, the walk does not enter them.
+TRIVIA: tuple[type[cst.CSTNode], ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Comment,
+    cst.Newline,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+    cst.Asynchronous,
+)
+
 _Unbound = Callable[[object, cst.CSTNode], object]
 #: Per tuple of visitor classes: each visitor's ``visit_``/``leave_`` functions by
 #: name (what libcst's ``get_visitors`` finds, without ``inspect`` per instance).
-_CLASS_TABLES: dict[tuple[type, ...], tuple[dict[str, _Unbound], ...]] = {}
+_Tables = tuple[tuple[dict[str, _Unbound], ...], tuple[type, ...]]
+_CLASS_TABLES: dict[tuple[type, ...], _Tables] = {}
 
 
 def _class_table(cls: type) -> dict[str, _Unbound]:
@@ -85,17 +125,44 @@ def _class_table(cls: type) -> dict[str, _Unbound]:
     return table
 
 
-def _tables(visitors: Sequence[cst.BatchableCSTVisitor]) -> tuple[dict[str, _Unbound], ...]:
+def _tables(visitors: Sequence[cst.BatchableCSTVisitor]) -> _Tables:
+    """Each visitor's method table, and the node types the walk need not enter."""
     key = tuple(type(v) for v in visitors)
-    tables = _CLASS_TABLES.get(key)
-    if tables is None:
-        tables = _CLASS_TABLES[key] = tuple(_class_table(c) for c in key)
-    return tables
+    entry = _CLASS_TABLES.get(key)
+    if entry is None:
+        tables = tuple(_class_table(c) for c in key)
+        entry = _CLASS_TABLES[key] = (tables, () if _wants_trivia(tables) else TRIVIA)
+    return entry
+
+
+def _wants_trivia(tables: Sequence[dict[str, _Unbound]]) -> bool:
+    names = {name.split("_")[1] for table in tables for name in table}
+    return any(
+        isinstance(node_cls, type) and issubclass(node_cls, TRIVIA)
+        for node_cls in (getattr(cst, name, None) for name in names)
+    )
+
+
+class _Enterable(dict):
+    """``type -> bool``: is it a node type the walk enters (a memo, because
+    ``isinstance`` against libcst's ABCs is slow on millions of children)."""
+
+    def __init__(self, skip: tuple[type, ...]) -> None:
+        super().__init__()
+        self.skip = skip
+
+    def __missing__(self, cls: type) -> bool:
+        enter = self[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, self.skip)
+        return enter
+
+
+_ENTERABLE = {skip: _Enterable(skip) for skip in ((), TRIVIA)}
 
 
 def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
     """Call every visitor's ``visit_X``/``leave_X`` over ``module``, depth first."""
-    tables = _tables(visitors)
+    tables, skip = _tables(visitors)
+    enterable = _ENTERABLE[skip]
     pairs = list(zip(tables, visitors, strict=True))
     dispatch: dict[type, tuple[tuple[_Fn, ...], tuple[_Fn, ...], tuple[str, ...]]] = {}
     leave_marker = object()
@@ -123,11 +190,12 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
             fn(node)
         if leaves:
             stack.append((node, leaves, leave_marker))
-        children: list[cst.CSTNode] = []
+        children: list[object] = []
         for field in fields:
             value = getattr(node, field)
-            if isinstance(value, cst.CSTNode):
+            kind = type(value)
+            if kind is tuple or kind is list:
+                children.extend(c for c in value if enterable[type(c)])
+            elif enterable[kind]:
                 children.append(value)
-            elif isinstance(value, (tuple, list)):
-                children.extend(c for c in value if isinstance(c, cst.CSTNode))
         stack.extend(reversed(children))

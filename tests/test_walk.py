@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from reglint.walk import walk
+from reglint.walk import TRIVIA, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_CLASSES = [c for c in vars(cst).values() if isinstance(c, type) and issubclass(c, cst.CSTNode)]
@@ -35,9 +35,9 @@ def _method(kind: str, cls: type):
     return record
 
 
-def _with_every_method(base: type) -> type:
+def _with_every_method(base: type, classes=NODE_CLASSES) -> type:
     methods = {}
-    for cls in NODE_CLASSES:
+    for cls in classes:
         for kind in ("visit", "leave"):
             method = _method(kind, cls)
             methods[method.__name__] = method
@@ -45,6 +45,7 @@ def _with_every_method(base: type) -> type:
 
 
 EveryNode = _with_every_method(_Recorder)
+NoTrivia = _with_every_method(_Recorder, [c for c in NODE_CLASSES if not issubclass(c, TRIVIA)])
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -56,3 +57,39 @@ def test_same_events_as_libcst(name):
     walk(module, [got])
     assert expected.events, "the recorder saw nothing"
     assert got.events == expected.events
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_trivia_skipped_only_when_no_rule_wants_it(name):
+    """A visitor with no method for whitespace, comments or punctuation sees every
+    other node, in libcst's order; trivia subtrees hold nothing but trivia."""
+    module = cst.parse_module(SOURCES[name])
+    everything = EveryNode()
+    cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([everything])
+    trivia_ids = set()
+
+    class Trivia(cst.CSTVisitor):
+        def on_visit(self, node):
+            if isinstance(node, TRIVIA):
+                inner = _Collect()
+                node.visit(inner)
+                assert all(isinstance(n, TRIVIA) for n in inner.nodes), type(node).__name__
+                trivia_ids.update(id(n) for n in inner.nodes)
+                return False
+            return True
+
+    module.visit(Trivia())
+    assert trivia_ids, "no trivia: the check would be empty"
+    got = NoTrivia()
+    walk(module, [got])
+    assert got.events == [e for e in everything.events if e[1] not in trivia_ids]
+
+
+class _Collect(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[cst.CSTNode] = []
+
+    def on_visit(self, node):
+        self.nodes.append(node)
+        return True

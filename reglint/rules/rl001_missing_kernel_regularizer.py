@@ -6,20 +6,18 @@ import re
 import libcst as cst
 
 from .. import catalog
-from ..rule import Invalid, Rule, Valid
+from ..rule import Invalid, Rule, Valid, any_word
 from . import _candidates
 from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
 from ._candidates import ModuleFacts
 from ._fixes import regularizer_fix
-
-_NAMES = "|".join(sorted(catalog.KERNEL_LAYERS, key=len, reverse=True))
 
 
 class MissingKernelRegularizer(Rule):
     code = "RL001"
     name = "missing-kernel-regularizer"
     summary = "Keras layer built without a regularizer on its kernel-type weight"
-    trigger = re.compile(rf"\b(?:{_NAMES})\b")
+    trigger = re.compile(any_word(catalog.KERNEL_LAYERS))
 
     VALID = [
         Valid(

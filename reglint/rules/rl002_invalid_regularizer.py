@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from .. import catalog
-from ..rule import Invalid, Rule, Valid
+from ..rule import Invalid, Rule, Valid, any_word
 from . import _candidates
 from ._candidates import ModuleFacts
 from ._regularizers import (
@@ -24,8 +24,6 @@ from ._regularizers import (
     regularizer_symbol,
 )
 
-_KERNEL_NAMES = "|".join(sorted(catalog.KERNEL_LAYERS, key=len, reverse=True))
-_REGULARIZER_NAMES = "|".join(sorted(catalog.REGULARIZERS, key=len, reverse=True))
 _NUMBER_TEXT = re.compile(r"\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
 _UNCALLED_K3 = {
     "L1": "`L1(0.01)`",
@@ -50,7 +48,9 @@ class InvalidRegularizer(Rule):
     summary = "a regularizer value or factor that Keras rejects or silently misreads"
     # Keyword arguments name a regularizer; positional ones follow a catalog layer;
     # factors follow a regularizer name (imported aliases keep it on the import line).
-    trigger = re.compile(rf"regulari[sz]er|\b(?:{_REGULARIZER_NAMES})\b|\b(?:{_KERNEL_NAMES})\b")
+    trigger = re.compile(
+        any_word({*catalog.REGULARIZERS, *catalog.KERNEL_LAYERS}, also=r"regulari[sz]er\w*")
+    )
 
     VALID = (
         Valid(

@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from .. import catalog
-from ..rule import Invalid, Rule, Valid
+from ..rule import Invalid, Rule, Valid, any_word
 from . import _candidates
 from ._candidates import ModuleFacts
 from ._regularizers import (
@@ -22,9 +22,6 @@ from ._regularizers import (
     regularizer_call,
 )
 
-_NAMES = "|".join(
-    sorted({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS}, key=len, reverse=True)
-)
 #: What the string identifiers each Keras accepts mean (factor values).
 _STRING_FACTORS = {
     "l1": {"l1": 0.01},
@@ -46,7 +43,7 @@ class IneffectiveRegularizationFactor(Rule):
     code = "RL003"
     name = "ineffective-regularization-factor"
     summary = "a regularizer whose penalty is zero or negative (or outside the configured range)"
-    trigger = re.compile(rf"\b(?:{_NAMES})\b")
+    trigger = re.compile(any_word({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS}))
 
     VALID = (
         Valid("from keras import regularizers\nregularizers.L2(1e-4)\nregularizers.l2()\n"),
