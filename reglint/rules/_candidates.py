@@ -295,20 +295,60 @@ def late_bound_add_loss(f: ModuleFacts) -> bool:
     return False
 
 
-_KERAS_FAMILIES = {"keras": "keras", "keras_core": "keras", "tf_keras": "tf_keras"}
+_LEGACY_ENV = "TF_USE_LEGACY_KERAS"
 
 
-def mixed_keras_flavors(f: ModuleFacts) -> bool:
-    """RL010: objects of two Kerases. Every resolved name starts with an imported
-    module's top name: two Keras families imported, or ``tensorflow`` (whose
-    ``tensorflow.python.keras`` and ``tf.keras`` may differ)."""
-    families = set()
-    for root in f.import_roots:
-        if root == "tensorflow":
+def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts) -> bool:
+    """RL010: objects of Keras 2 and of Keras 3. Every resolved name starts with
+    an imported module's top name. Keras 3 comes from ``keras``/``keras_core``,
+    or ``tf.keras`` (``tensorflow``); Keras 2 from ``tf_keras``, a
+    ``tensorflow...python...keras`` path, or ``tf.keras`` under the variable."""
+    roots = f.import_roots
+    tensorflow = "tensorflow" in roots
+    if not (tensorflow or "keras" in roots or "keras_core" in roots):
+        return False
+    if "tf_keras" in roots:
+        return True
+    return tensorflow and (_names_legacy_env(tree) or _python_keras(tree))
+
+
+def _names_legacy_env(tree: ast.Module) -> bool:
+    """The variable's name as a string or a keyword (``os.environ.update(X=...)``)."""
+    for node in _walk(tree):
+        if isinstance(node, ast.Constant) and node.value == _LEGACY_ENV:
             return True
-        if root in _KERAS_FAMILIES:
-            families.add(_KERAS_FAMILIES[root])
-    return len(families) > 1
+        if isinstance(node, ast.keyword) and node.arg == _LEGACY_ENV:
+            return True
+    return False
+
+
+def _python_keras(tree: ast.Module) -> bool:
+    """A path through ``python`` to ``keras`` (``tensorflow.python.keras``): in
+    an import, or an attribute ``keras`` reached through ``.python`` or through
+    a name imported from a ``python`` path."""
+    through_python: set[str] = set()
+    attributes: list[ast.Attribute] = []
+    for node in _walk(tree):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "keras":
+                attributes.append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+            for alias in node.names:
+                parts = [*module.split("."), *alias.name.split(".")]
+                if "python" in parts:
+                    if "keras" in parts[parts.index("python") :]:
+                        return True
+                    through_python.add(alias.asname or alias.name.partition(".")[0])
+    for attribute in attributes:
+        value: ast.expr = attribute.value
+        while isinstance(value, ast.Attribute):
+            if value.attr == "python":
+                return True
+            value = value.value
+        if isinstance(value, ast.Name) and value.id in through_python:
+            return True
+    return False
 
 
 def gradient_calls(f: ModuleFacts) -> bool:

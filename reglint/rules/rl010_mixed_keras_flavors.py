@@ -36,8 +36,9 @@ class MixedKerasFlavors(Rule):
     code = "RL010"
     name = "mixed-keras-flavors"
     summary = "one module builds layers or models from both Keras 2 (tf_keras) and Keras 3"
-    # Mixing needs a Keras 2 name, or tf.keras made Keras 2 by the variable.
-    trigger = re.compile(r"tf_keras|tensorflow\.python|TF_USE_LEGACY_KERAS")
+    # Mixing needs a Keras 2 name (``tf.python.keras`` too), or tf.keras made
+    # Keras 2 by the variable.
+    trigger = re.compile(r"tf_keras|python|TF_USE_LEGACY_KERAS")
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -63,6 +64,12 @@ class MixedKerasFlavors(Rule):
             "import tensorflow as tf, tf_keras\n"
             "class Block(tf_keras.layers.Layer):\n    pass\n"
             "m = tf.keras.Sequential([tf.keras.layers.Dropout(0.5)])\n"
+        ),
+        # ``tensorflow.python`` for something else than Keras: no Keras 2 here.
+        Valid(
+            "import tensorflow as tf\nimport keras\n"
+            "from tensorflow.python.eager import context\n"
+            "a = keras.layers.Dropout(0.5)\nb = tf.keras.layers.Dropout(0.5)\n"
         ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
@@ -95,11 +102,23 @@ class MixedKerasFlavors(Rule):
             "m = tf.keras.Sequential()\n",
             at=["6:5"],
         ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "a = tf.keras.layers.Dropout(0.5)\nb = tf.keras.layers.Dropout(0.5)\n"
+            "c = tf.python.keras.layers.Dropout(0.5)\n",
+            at=["4:5"],
+            message="Keras 2",
+        ),
+        Invalid(
+            "import tensorflow as tf\nfrom tensorflow.python import keras as legacy\n"
+            "a = tf.keras.layers.Dropout(0.5)\nb = legacy.layers.Dropout(0.5)\n",
+            at=["4:5"],
+        ),
     ]
 
     @classmethod
     def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.mixed_keras_flavors(facts)
+        return _candidates.mixed_keras_flavors(tree, facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)
