@@ -36,6 +36,9 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Ask each triggered rule's ``could_fire`` on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
 CANDIDATE_STAGE = True
+#: Parse only the definitions that hold the rules' sites (:mod:`reglint.slicing`);
+#: tests switch it off to check it never changes a result.
+SLICING = True
 
 
 def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
@@ -89,14 +92,15 @@ def _lint(
 ) -> list[Finding]:
     import libcst as cst
 
+    text = source
     if CANDIDATE_STAGE:
-        candidates = _candidates(source, to_run)
-        if candidates is not None:
-            if not candidates:
+        stage = _candidate_stage(source, to_run)
+        if stage is not None:
+            to_run, text = stage
+            if not to_run:
                 return []
-            to_run = candidates
     try:
-        module = cst.parse_module(source)
+        module = _parse(text, source)
     except cst.ParserSyntaxError as exc:
         if not any(r.code == SYNTAX_ERROR for r in enabled):
             return []
@@ -107,9 +111,26 @@ def _lint(
     return _run(module, source, path, settings, to_run)
 
 
-def _candidates(source: str, rules: Sequence[type[Rule]]) -> list[type[Rule]] | None:
+def _parse(text: str, source: str) -> cst.Module:
+    """libcst's tree of ``text``, a slice of ``source``; should libcst reject
+    the slice, the whole source, so that its verdict is the one reported."""
+    import libcst as cst
+
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        if text is source:
+            raise
+        return cst.parse_module(source)
+
+
+def _candidate_stage(
+    source: str, rules: Sequence[type[Rule]]
+) -> tuple[list[type[Rule]], str] | None:
     """The rules that may fire according to CPython's ``ast`` (a fraction of a
-    libcst parse); None when ``ast`` cannot parse it (libcst then reports RL000)."""
+    libcst parse), and the text libcst must parse for them: a slice of
+    ``source`` when every such rule names its sites. None when ``ast`` cannot
+    parse it (libcst then reports RL000)."""
     import ast
     import warnings
 
@@ -122,7 +143,23 @@ def _candidates(source: str, rules: Sequence[type[Rule]]) -> list[type[Rule]] | 
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     module_facts = facts(tree)
-    return [rule for rule in rules if rule.could_fire(tree, module_facts)]
+    may_fire: list[type[Rule]] = []
+    sites: list[ast.AST] | None = []
+    for rule in rules:
+        found = rule.sites(tree, module_facts)
+        if found is None:
+            if rule.could_fire(tree, module_facts):
+                may_fire.append(rule)
+                sites = None
+        elif found:
+            may_fire.append(rule)
+            if sites is not None:
+                sites.extend(found)
+    if not may_fire or not sites or not SLICING:
+        return may_fire, source
+    from .slicing import slice_source
+
+    return may_fire, slice_source(source, tree, sites) or source
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:

@@ -116,6 +116,18 @@ class Rule(cst.BatchableCSTVisitor):
         """
         return True
 
+    @classmethod
+    def sites(cls, tree: ast.Module, facts: ModuleFacts) -> Sequence[ast.AST] | None:
+        """Where the rule may report, for a rule whose findings at a site depend
+        only on the statements around it and the module's name bindings; None
+        (the default) when it needs the whole module.
+
+        Sound like :meth:`could_fire` (an empty list means it cannot fire); with
+        sites from every rule to run, the engine parses only the definitions
+        that hold them (:mod:`reglint.slicing`).
+        """
+        return None
+
     def __init__(self, context: LintContext) -> None:
         super().__init__()
         self.context = context

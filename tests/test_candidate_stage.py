@@ -56,6 +56,21 @@ TRICKY = [
     "import keras\nreg = 'l1_l2'\nkeras.layers.Dense(4, kernel_regularizer=reg)\n",
     "import keras\ndef f(:\n    keras.layers.Dense(4)\n",  # RL000 either way
     "from keras import layers\nclass Dense:\n    pass\nDense(4)\n",
+    # Slicing (reglint.slicing): definitions without a site are blanked out
+    # unless they bind a name the kept code uses.
+    "from keras import layers\nclass T:\n    def a(self):\n        return 1\n\n"
+    "    def b(self):\n        layers.Dense(4)\n\n@deco\ndef c():\n    pass\n",
+    "def setup():\n    from keras.layers import Dense\n\ndef use():\n    Dense(4)\n",
+    "from keras.layers import Dense\ndef use():\n    Dense(4)\n\ndef Dense(units):\n    pass\n",
+    "from keras import layers\ndef make():\n    from tensorflow.keras import regularizers\n\n"
+    "def use():\n    layers.Dense(4)\n",
+    "import functools\nfrom keras import layers\ndef setup():\n"
+    "    global P\n    P = functools.partial(layers.Dense, kernel_regularizer=None)\n\n"
+    "def use():\n    P(4)\n",
+    "from keras import layers\n@register(layers.Dense(4))\nclass A:\n    def f(self):\n"
+    "        pass\n",
+    "from keras import layers\nclass A(layers.Layer):\n    x = layers.Dense(2)\n\n"
+    "    def f(self):\n        pass\n\nclass B:\n    def g(self):\n        pass\n",
 ]
 
 

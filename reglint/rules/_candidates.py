@@ -10,7 +10,7 @@ module (imports ``as``, assignments, ``functools.partial``), whatever the scope.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 from .. import catalog
 
@@ -30,7 +30,7 @@ class ModuleFacts:
         self.assigned: set[str] = set()
         #: top-level names of the (absolute) modules imported.
         self.import_roots: set[str] = set()
-        for node in _walk(tree):
+        for node in iter_nodes(tree):
             if isinstance(node, ast.Call):
                 self.calls.append(node)
             elif isinstance(node, ast.Import):
@@ -85,14 +85,15 @@ class ModuleFacts:
         return None
 
 
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node of ``tree`` (as ``ast.walk``, in another order; about twice as fast)."""
+def iter_nodes(tree: ast.AST, skip: Container[int] = ()) -> Iterator[ast.AST]:
+    """Every node of ``tree`` (as ``ast.walk``, in another order; about twice as
+    fast), without the subtrees of the nodes whose ``id`` is in ``skip``."""
     stack: list[object] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
     node_type = ast.AST
     while stack:
         node = pop()
-        if not isinstance(node, node_type):
+        if not isinstance(node, node_type) or (skip and id(node) in skip):
             continue  # a str or None in a list field
         yield node
         for name in node._fields:
@@ -155,8 +156,9 @@ def facts(tree: ast.Module) -> ModuleFacts:
     return ModuleFacts(tree)
 
 
-def missing_kernel_regularizer(f: ModuleFacts) -> bool:
-    """RL001: a catalog layer call without a required regularizer argument."""
+def missing_kernel_regularizer(f: ModuleFacts) -> list[ast.Call]:
+    """RL001: the catalog layer calls that may lack a required regularizer argument."""
+    sites = []
     for call in f.calls:
         found = f.callee_names(call)
         if found is None:
@@ -166,15 +168,17 @@ def missing_kernel_regularizer(f: ModuleFacts) -> bool:
         if not layers:
             continue
         if aliased:
-            return True
+            sites.append(call)
+            continue
         if _has_star(call):
             continue
         for layer in layers:
             spec = _KERNEL_LAYERS[layer]
             required = {*spec.kernel_args, *spec.required_args(True)}
             if not all(_passed(call, spec, arg) for arg in required):
-                return True
-    return False
+                sites.append(call)
+                break
+    return sites
 
 
 def regularizer_values(f: ModuleFacts) -> bool:
@@ -314,7 +318,7 @@ def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts) -> bool:
 
 def _names_legacy_env(tree: ast.Module) -> bool:
     """The variable's name as a string or a keyword (``os.environ.update(X=...)``)."""
-    for node in _walk(tree):
+    for node in iter_nodes(tree):
         if isinstance(node, ast.Constant) and node.value == _LEGACY_ENV:
             return True
         if isinstance(node, ast.keyword) and node.arg == _LEGACY_ENV:
@@ -328,7 +332,7 @@ def _python_keras(tree: ast.Module) -> bool:
     a name imported from a ``python`` path."""
     through_python: set[str] = set()
     attributes: list[ast.Attribute] = []
-    for node in _walk(tree):
+    for node in iter_nodes(tree):
         if isinstance(node, ast.Attribute):
             if node.attr == "keras":
                 attributes.append(node)

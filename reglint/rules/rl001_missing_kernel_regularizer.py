@@ -89,6 +89,11 @@ class MissingKernelRegularizer(Rule):
 
     @classmethod
     def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
+        return bool(cls.sites(tree, facts))
+
+    @classmethod
+    def sites(cls, tree: ast.Module, facts: ModuleFacts) -> list[ast.Call]:
+        # Each call is judged alone, through the module's name table.
         return _candidates.missing_kernel_regularizer(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
