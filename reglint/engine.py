@@ -159,7 +159,7 @@ def _candidate_stage(
         return may_fire, source
     from .slicing import slice_source
 
-    return may_fire, slice_source(source, tree, sites) or source
+    return may_fire, slice_source(source, tree, module_facts, sites) or source
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:

@@ -10,9 +10,11 @@ Rows and columns of everything kept are unchanged, so positions, fixes and
 
 What stays: every statement that is not a ``def``/``class`` (imports,
 assignments, ``if``/``try`` blocks, whole), each site's enclosing function
-(whole) and class headers, and any ``def``/``class`` that binds a name the
-kept code uses: reglint's name table (:mod:`reglint.names`) is module-wide, so
-a binding anywhere can change how a kept name resolves.
+(whole) and class headers, and any definition that binds a name the kept code
+uses. reglint's name table (:mod:`reglint.names`) is module-wide: it records
+imports, ``def``/``class`` names and ``X = <name>`` / ``X = partial(...)``
+aliases wherever they are, so such a binding in a dropped function could change
+how a kept name resolves. Local variables bound otherwise never enter it.
 """
 
 from __future__ import annotations
@@ -21,40 +23,42 @@ import ast
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 
-from .rules._candidates import iter_nodes
+from .rules._candidates import DEFINITIONS, ModuleFacts, iter_nodes
 
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: Names the rules' fixes look up themselves (``regularizers.L2``, ``layers``).
 _LOOKED_UP = frozenset({"regularizers", "layers"})
 
 
-def slice_source(source: str, tree: ast.Module, sites: Iterable[ast.AST]) -> str | None:
+def slice_source(
+    source: str, tree: ast.Module, facts: ModuleFacts, sites: Iterable[ast.AST]
+) -> str | None:
     """``source`` with the definitions no site needs blanked out, or None when
-    nothing can be dropped (or the text is not one ``ast`` numbered as expected)."""
+    nothing can be dropped."""
     if "\r" in source:  # ``ast`` rows and ours must agree: keep to plain newlines
         return None
     rows = sorted({getattr(site, "lineno", 0) for site in sites})
     if not rows or rows[0] < 1:
         return None
-    droppable = list(_droppable(tree.body, rows))
+    droppable = sorted(_span(d) for d in _droppable(tree.body, rows))
     if not droppable:
         return None
-    kept_names = _names_used(tree, droppable)
-    bound = {id(d): _bound_names(d) for d in droppable}
-    while True:  # a definition binding a used name stays, and so do its own names
-        binding = [d for d in droppable if bound[id(d)] & kept_names]
-        if not binding:
+    bound = _bindings(facts, droppable)
+    used = _names_by_span(tree, droppable)
+    kept_names = _LOOKED_UP | used.get(None, set())
+    dropped = set(range(len(droppable)))
+    while True:  # a definition binding a used name stays, and so do its names
+        keep = [i for i in dropped if bound.get(i, set()) & kept_names]
+        if not keep:
             break
-        for definition in binding:
-            droppable.remove(definition)
-            kept_names |= _names_in(definition)
-    if not droppable:
+        for i in keep:
+            dropped.discard(i)
+            kept_names |= used.get(i, set())
+    if not dropped:
         return None
     lines = source.split("\n")
-    for definition in droppable:
-        first, last = _span(definition)
-        for row in range(first, last + 1):
-            lines[row - 1] = ""
+    for i in dropped:
+        first, last = droppable[i]
+        lines[first - 1 : last] = [""] * (last - first + 1)
     return "\n".join(lines)
 
 
@@ -73,7 +77,7 @@ def _holds_site(statement: ast.stmt, rows: Sequence[int]) -> bool:
 def _droppable(body: Sequence[ast.stmt], rows: Sequence[int]) -> Iterator[ast.stmt]:
     """The definitions of ``body`` without a site; classes with sites are entered."""
     for statement in body:
-        if not isinstance(statement, _DEFS):
+        if not isinstance(statement, DEFINITIONS):
             continue
         if not _holds_site(statement, rows):
             yield statement
@@ -85,27 +89,75 @@ def _droppable(body: Sequence[ast.stmt], rows: Sequence[int]) -> Iterator[ast.st
                 yield from inner
 
 
-def _names_used(tree: ast.Module, droppable: Sequence[ast.stmt]) -> set[str]:
-    dropped = {id(d) for d in droppable}
-    return set(_LOOKED_UP).union(
-        node.id for node in iter_nodes(tree, skip=dropped) if isinstance(node, ast.Name)
-    )
+def _index(spans: Sequence[tuple[int, int]], row: int) -> int | None:
+    """Which of the sorted, disjoint ``spans`` holds ``row``, if any."""
+    at = bisect.bisect_right(spans, (row, float("inf"))) - 1
+    return at if at >= 0 and spans[at][1] >= row else None
 
 
-def _names_in(statement: ast.stmt) -> set[str]:
-    return {node.id for node in iter_nodes(statement) if isinstance(node, ast.Name)}
+def _names_by_span(
+    tree: ast.Module, spans: Sequence[tuple[int, int]]
+) -> dict[int | None, set[str]]:
+    """The names each span uses (key None: outside every span)."""
+    found: dict[int | None, set[str]] = {}
+    for node in iter_nodes(tree):
+        if isinstance(node, ast.Name):
+            found.setdefault(_index(spans, node.lineno), set()).add(node.id)
+    return found
 
 
-def _bound_names(statement: ast.stmt) -> set[str]:
-    """Every name a definition binds, itself included, at any depth (an over-
-    approximation of what :class:`reglint.names.ImportTracker` records)."""
-    names = set()
-    for node in iter_nodes(statement):
-        if isinstance(node, _DEFS):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add(alias.asname or alias.name.partition(".")[0])
-    return names
+def _bindings(facts: ModuleFacts, spans: Sequence[tuple[int, int]]) -> dict[int, set[str]]:
+    """The names each span may bind in reglint's name table."""
+    bound: dict[int, set[str]] = {}
+
+    def bind(row: int, names: Iterable[str]) -> None:
+        at = _index(spans, row)
+        if at is not None:
+            bound.setdefault(at, set()).update(names)
+
+    imported = set()
+    for node in facts.imports:
+        names = [alias.asname or alias.name.partition(".")[0] for alias in node.names]
+        imported.update(names)
+        bind(node.lineno, names)
+    for node in facts.definitions:
+        bind(node.lineno, (node.name,))
+    for node, targets in _aliases(facts, imported):
+        bind(node.lineno, targets)
+    return bound
+
+
+def _aliases(facts: ModuleFacts, imported: set[str]) -> Iterator[tuple[ast.Assign, list[str]]]:
+    """``X = <name or attribute>`` whose root may resolve (to an import, or to
+    such an alias), and ``X = partial(...)``: the assignments the table keeps."""
+    candidates = []
+    for node in facts.assigns:
+        targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if targets:
+            candidates.append((node, targets, _root(node.value, facts)))
+    resolvable = set(imported)
+    changed = True
+    while changed:
+        changed = False
+        for _, targets, root in candidates:
+            if (root is None or root in resolvable) and not resolvable.issuperset(targets):
+                resolvable.update(targets)
+                changed = True
+    for node, targets, root in candidates:
+        if root is None or root in resolvable:
+            yield node, targets
+
+
+def _root(value: ast.expr, facts: ModuleFacts) -> str | None:
+    """The root name of a Name/Attribute chain; None for a call that may be
+    ``functools.partial`` (aliased whatever its arguments); "" otherwise."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr == "partial":
+            return None
+        if isinstance(func, ast.Name) and "partial" in facts.names_of(func.id):
+            return None
+        return ""
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return value.id if isinstance(value, ast.Name) else ""

@@ -13,6 +13,7 @@ import libcst as cst
 
 from reglint import engine
 from reglint.config import Settings
+from reglint.rules._candidates import facts
 from reglint.slicing import slice_source
 
 SOURCE = """\
@@ -51,7 +52,7 @@ def _calls(tree: ast.Module, name: str) -> list[ast.Call]:
 
 def _sliced(source: str) -> str | None:
     tree = ast.parse(source)
-    return slice_source(source, tree, _calls(tree, "Dense"))
+    return slice_source(source, tree, facts(tree), _calls(tree, "Dense"))
 
 
 def test_keeps_rows_and_blanks_definitions_without_sites():
@@ -86,13 +87,13 @@ def test_keeps_a_definition_binding_names_the_fixes_look_up():
 def test_nothing_to_drop_or_no_site():
     assert _sliced("from keras import layers\nlayers.Dense(4)\n") is None
     tree = ast.parse(SOURCE)
-    assert slice_source(SOURCE, tree, []) is None
+    assert slice_source(SOURCE, tree, facts(tree), []) is None
 
 
 def test_carriage_returns_are_left_whole():
     source = SOURCE.replace("\n", "\r\n")
     tree = ast.parse(source)
-    assert slice_source(source, tree, _calls(tree, "Dense")) is None
+    assert slice_source(source, tree, facts(tree), _calls(tree, "Dense")) is None
 
 
 def test_engine_parses_the_slice_and_reports_at_original_rows(monkeypatch):

@@ -19,6 +19,9 @@ _LAYERS = catalog.ALL_LAYERS
 _REGULARIZERS = frozenset(catalog.REGULARIZERS)
 
 
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 class ModuleFacts:
     """The calls of a module and the plain names bound to other names."""
 
@@ -30,21 +33,33 @@ class ModuleFacts:
         self.assigned: set[str] = set()
         #: top-level names of the (absolute) modules imported.
         self.import_roots: set[str] = set()
+        #: the statements that bind names in reglint's module-wide name table.
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.assigns: list[ast.Assign] = []
+        self.annotated: list[ast.AnnAssign] = []
+        self.definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
         for node in iter_nodes(tree):
             if isinstance(node, ast.Call):
                 self.calls.append(node)
+            elif isinstance(node, DEFINITIONS):
+                self.definitions.append(node)
             elif isinstance(node, ast.Import):
+                self.imports.append(node)
                 for alias in node.names:
                     self.import_roots.add(alias.name.partition(".")[0])
                     if alias.asname:
                         self._bind(alias.asname, alias.name.rsplit(".", 1)[-1])
             elif isinstance(node, ast.ImportFrom):
+                self.imports.append(node)
                 if node.module and not node.level:
                     self.import_roots.add(node.module.partition(".")[0])
                 for alias in node.names:
                     if alias.asname:
                         self._bind(alias.asname, alias.name)
+            elif isinstance(node, ast.AnnAssign):
+                self.annotated.append(node)
             elif isinstance(node, ast.Assign):
+                self.assigns.append(node)
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.assigned.add(target.id)
@@ -355,9 +370,48 @@ def _python_keras(tree: ast.Module) -> bool:
     return False
 
 
+_VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
+
+
 def gradient_calls(f: ModuleFacts) -> bool:
-    """RL006: a ``<tape>.gradient(target, sources)`` call; the rule reports only
-    where it finds one (its ``train_step`` forms are decided from it too)."""
-    return any(
-        isinstance(call.func, ast.Attribute) and call.func.attr == "gradient" for call in f.calls
-    )
+    """RL006: a ``<tape>.gradient(target, sources)`` call whose arguments may
+    name a model's variables (``m.trainable_variables``, in a list, a sum,
+    ``list(...)``, or a name assigned such a value, three steps deep as the
+    rule follows them); the rule reports only where it finds one."""
+    values: dict[str, list[ast.expr]] = {}
+    for node in f.assigns:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                values.setdefault(target.id, []).append(node.value)
+    for node in f.annotated:
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            values.setdefault(node.target.id, []).append(node.value)
+    for call in f.calls:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "gradient"):
+            continue
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        if len(arguments) >= 2 and any(_may_name_variables(a, values, 0) for a in arguments):
+            return True
+    return False
+
+
+def _may_name_variables(expr: ast.expr, values: dict[str, list[ast.expr]], depth: int) -> bool:
+    if depth > 3:
+        return False
+    if isinstance(expr, ast.Starred):
+        return _may_name_variables(expr.value, values, depth)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in _VARIABLES
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return any(_may_name_variables(e, values, depth + 1) for e in expr.elts)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _may_name_variables(expr.left, values, depth + 1) or _may_name_variables(
+            expr.right, values, depth + 1
+        )
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "list":
+        arguments = [*expr.args, *(k.value for k in expr.keywords)]
+        return bool(arguments) and _may_name_variables(arguments[0], values, depth + 1)
+    if isinstance(expr, ast.Name):
+        return any(_may_name_variables(v, values, depth + 1) for v in values.get(expr.id, ()))
+    return False
