@@ -33,7 +33,7 @@ _R = TypeVar("_R")
 SYNTAX_ERROR = "RL000"
 _KERAS_TEXT = re.compile(r"keras")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-#: Ask each triggered rule's ``could_fire`` on CPython's ``ast`` tree before the
+#: Ask each triggered rule's ``candidates`` test on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
 CANDIDATE_STAGE = True
 #: Parse only the definitions that hold the rules' sites (:mod:`reglint.slicing`);
@@ -68,8 +68,6 @@ def lint_source(
     to_run = triggered_rules(source, enabled)
     if not to_run:
         return []
-    if isinstance(to_run[0], RuleInfo):
-        to_run = rule_classes(r.code for r in to_run)
     with _collector_paused():
         return _lint(source, path, settings, enabled, to_run)
 
@@ -88,10 +86,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _lint(
-    source: str, path: str, settings: Settings, enabled: Sequence, to_run: list[type[Rule]]
+    source: str, path: str, settings: Settings, enabled: Sequence, to_run: list
 ) -> list[Finding]:
-    import libcst as cst
-
     text = source
     if CANDIDATE_STAGE:
         stage = _candidate_stage(source, to_run)
@@ -99,6 +95,10 @@ def _lint(
             to_run, text = stage
             if not to_run:
                 return []
+    import libcst as cst
+
+    if isinstance(to_run[0], RuleInfo):
+        to_run = rule_classes(r.code for r in to_run)
     try:
         module = _parse(text, source)
     except cst.ParserSyntaxError as exc:
@@ -124,17 +124,16 @@ def _parse(text: str, source: str) -> cst.Module:
         return cst.parse_module(source)
 
 
-def _candidate_stage(
-    source: str, rules: Sequence[type[Rule]]
-) -> tuple[list[type[Rule]], str] | None:
-    """The rules that may fire according to CPython's ``ast`` (a fraction of a
-    libcst parse), and the text libcst must parse for them: a slice of
-    ``source`` when every such rule names its sites. None when ``ast`` cannot
-    parse it (libcst then reports RL000)."""
+def _candidate_stage(source: str, rules: Sequence[_R]) -> tuple[list[_R], str] | None:
+    """The rules (classes or :class:`RuleInfo`) that may fire according to
+    CPython's ``ast`` (a fraction of a libcst parse, and no libcst import), and
+    the text libcst must parse for them: a slice of ``source`` when every such
+    rule names its sites. None when ``ast`` cannot parse it (libcst then
+    reports RL000)."""
     import ast
     import warnings
 
-    from .rules._candidates import facts
+    from .candidates import facts, may_fire
 
     try:
         with warnings.catch_warnings():  # invalid escapes: libcst is silent too
@@ -143,23 +142,22 @@ def _candidate_stage(
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     module_facts = facts(tree)
-    may_fire: list[type[Rule]] = []
+    kept: list[_R] = []
     sites: list[ast.AST] | None = []
     for rule in rules:
-        found = rule.sites(tree, module_facts)
-        if found is None:
-            if rule.could_fire(tree, module_facts):
-                may_fire.append(rule)
-                sites = None
-        elif found:
-            may_fire.append(rule)
-            if sites is not None:
-                sites.extend(found)
-    if not may_fire or not sites or not SLICING:
-        return may_fire, source
+        verdict = may_fire(rule.candidates, tree, module_facts)  # type: ignore[attr-defined]
+        if not verdict:
+            continue
+        kept.append(rule)
+        if verdict is True:
+            sites = None
+        elif sites is not None:
+            sites.extend(verdict)
+    if not kept or not sites or not SLICING:
+        return kept, source
     from .slicing import slice_source
 
-    return may_fire, slice_source(source, tree, module_facts, sites) or source
+    return kept, slice_source(source, tree, module_facts, sites) or source
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class _Done(Exception):
+    """Every target has its span: the rest of the module need not be generated."""
 
 
 class _MarkingState(CodegenState):
@@ -26,6 +30,7 @@ class _MarkingState(CodegenState):
             default_indent=module.default_indent, default_newline=module.default_newline
         )
         self.targets = targets
+        self._pending = set(targets)
         self.spans: dict[int, tuple[int, int]] = {}
         self._starts: dict[int, list[int]] = {}
 
@@ -38,6 +43,9 @@ class _MarkingState(CodegenState):
         if key in self.targets:
             start = self._starts[key].pop()
             self.spans.setdefault(key, (start, len(self.tokens)))
+            self._pending.discard(key)
+            if not self._pending:
+                raise _Done
 
     @contextmanager
     def record_syntactic_position(
@@ -68,7 +76,8 @@ def node_positions(
     """``id(node) -> ((row, col), (end_row, end_col))``, 1-based rows, 0-based cols."""
     nodes = list(nodes)
     state = _MarkingState(module, {id(n) for n in nodes})
-    module._codegen(state)
+    with suppress(_Done):
+        module._codegen(state)
     wanted = sorted({i for key in state.spans for i in state.spans[key]})
     at: dict[int, tuple[int, int]] = {}
     line, column, index = 1, 0, 0

@@ -33,12 +33,13 @@ if TYPE_CHECKING:
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SOURCE_DIRS = (_PACKAGE_DIR, os.path.join(_PACKAGE_DIR, "rules"))
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """A rule's metadata; duck-compatible with the class for the engine's prefilter."""
+    """A rule's metadata; duck-compatible with the class for the engine's prefilter
+    and ``ast`` stage."""
 
     code: str
     name: str
@@ -47,6 +48,7 @@ class RuleInfo:
     needs_keras: bool
     default_enabled: bool
     fixable: bool
+    candidates: str | None
 
 
 def source_digest() -> str:
@@ -94,6 +96,7 @@ def _from_classes() -> list[dict]:
             "needs_keras": bool(r.needs_keras),
             "default_enabled": bool(r.default_enabled),
             "fixable": bool(r.INVALID and any(i.expected_fix for i in r.INVALID)),
+            "candidates": r.candidates,
         }
         for r in ALL_RULES.values()
     ]
@@ -148,6 +151,7 @@ def _infos(rows: list[dict]) -> dict[str, RuleInfo]:
             row["needs_keras"],
             row["default_enabled"],
             row["fixable"],
+            row["candidates"],
         )
         for row in rows
     }

@@ -16,11 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 if TYPE_CHECKING:
-    import ast
-
     from .config import Settings
     from .names import ImportTable
-    from .rules._candidates import ModuleFacts
 
 
 def any_word(names: Iterable[str], also: str = "") -> str:
@@ -103,30 +100,16 @@ class Rule(cst.BatchableCSTVisitor):
     trigger: ClassVar[re.Pattern[str]]
     #: The rule resolves names to Keras symbols, so the source must mention Keras.
     needs_keras: ClassVar[bool] = True
+    #: A function of :mod:`reglint.candidates`, by name: from CPython's
+    #: ``ast`` tree, may the rule report on this module? A cheap, *sound*
+    #: over-approximation (any doubt: yes) run before libcst is even imported.
+    #: It returns a bool, or, for a rule whose findings at a site depend only
+    #: on the statements around it and the module's name bindings, the list of
+    #: those sites: the engine then parses only the definitions that hold them
+    #: (:mod:`reglint.slicing`). None: the module is always parsed.
+    candidates: ClassVar[str | None] = None
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        """Whether the rule may report anything on this module (its ``ast`` tree).
-
-        A cheap, *sound* over-approximation (any doubt: True) that lets the
-        engine skip libcst for files the text trigger let through; ``facts``
-        are the module's calls and name bindings, shared by the rules.
-        """
-        return True
-
-    @classmethod
-    def sites(cls, tree: ast.Module, facts: ModuleFacts) -> Sequence[ast.AST] | None:
-        """Where the rule may report, for a rule whose findings at a site depend
-        only on the statements around it and the module's name bindings; None
-        (the default) when it needs the whole module.
-
-        Sound like :meth:`could_fire` (an empty list means it cannot fire); with
-        sites from every rule to run, the engine parses only the definitions
-        that hold them (:mod:`reglint.slicing`).
-        """
-        return None
 
     def __init__(self, context: LintContext) -> None:
         super().__init__()

@@ -23,7 +23,7 @@ import ast
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 
-from .rules._candidates import DEFINITIONS, ModuleFacts, iter_nodes
+from .candidates import DEFINITIONS, ModuleFacts, iter_nodes
 
 #: Names the rules' fixes look up themselves (``regularizers.L2``, ``layers``).
 _LOOKED_UP = frozenset({"regularizers", "layers"})

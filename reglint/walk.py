@@ -10,8 +10,8 @@ and ``leave_<Node>`` methods, without building anything.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import libcst as cst
 
@@ -110,18 +110,23 @@ _Tables = tuple[tuple[dict[str, _Unbound], ...], tuple[type, ...]]
 _CLASS_TABLES: dict[tuple[type, ...], _Tables] = {}
 
 
+@cache
 def _class_table(cls: type) -> dict[str, _Unbound]:
-    table = {}
-    for name in dir(cls):
-        if not (name.startswith("visit_") or name.startswith("leave_")):
-            continue
-        # As ``get_visitors``: methods (and classmethods), not no-op stubs.
-        raw = inspect.getattr_static(cls, name)
-        fn = getattr(cls, name)
-        if isinstance(raw, staticmethod) or not callable(fn):
-            continue
-        if not getattr(fn, "_is_no_op", False):
-            table[name] = raw
+    """As ``get_visitors``: the visit/leave methods (and classmethods) that are
+    not libcst's no-op stubs. Read off the classes' ``__dict__`` along the MRO:
+    ``dir`` and ``inspect`` over libcst's ~900 stubs cost a fifth of a second."""
+    table: dict[str, _Unbound] = {}
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        for name, raw in vars(klass).items():
+            if name in seen or not name.startswith(("visit_", "leave_")):
+                continue
+            seen.add(name)
+            fn = raw.__func__ if isinstance(raw, classmethod) else raw
+            if isinstance(raw, staticmethod) or not callable(fn):
+                continue
+            if not getattr(fn, "_is_no_op", False):
+                table[name] = raw
     return table
 
 

@@ -1,4 +1,4 @@
-"""The ``ast`` candidate stage (``could_fire``) must never change a finding.
+"""The ``ast`` candidate stage (``Rule.candidates``, slicing) must never change a finding.
 
 Every rule example, rule document example, fixture and notebook is linted with
 ``reglint.engine.CANDIDATE_STAGE`` on and off; the findings must be identical.
@@ -7,15 +7,17 @@ Every rule example, rule document example, fixture and notebook is linted with
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from reglint import engine, ruledocs
+from reglint.candidates import TESTS, facts, may_fire
 from reglint.config import DEFAULT_OPTIONS, Settings
 from reglint.notebooks import lint_notebook
 from reglint.rules import ALL_RULES
-from reglint.rules._candidates import facts
 from reglint.source import SourceError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -129,6 +131,40 @@ def test_stage_spares_clean_keras_code():
     )
     tree = ast.parse(text)
     module = facts(tree)
-    assert not ALL_RULES["RL001"].could_fire(tree, module)
-    assert not ALL_RULES["RL007"].could_fire(tree, module)
-    assert ALL_RULES["RL002"].could_fire(tree, module)  # a regularizer value to judge
+    assert not may_fire(ALL_RULES["RL001"].candidates, tree, module)
+    assert not may_fire(ALL_RULES["RL007"].candidates, tree, module)
+    assert may_fire(ALL_RULES["RL002"].candidates, tree, module)  # a regularizer value to judge
+
+
+def test_every_rule_names_a_known_test():
+    named = {rule.candidates for rule in ALL_RULES.values()} - {None}
+    assert named <= set(TESTS)
+    assert set(TESTS) <= named, "a test no rule uses"
+
+
+def test_a_clean_keras_file_never_imports_libcst(tmp_path):
+    """The text triggers rules (a comment names a layer and a regularizer), the
+    ``ast`` stage clears the file: libcst and the rule classes are never imported."""
+    script = (
+        "import sys\n"
+        "from reglint.engine import lint_source\n"
+        "text = open(sys.argv[1]).read()\n"
+        "assert lint_source(text, 'clean.py') == []\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    clean = tmp_path / "clean.py"
+    clean.write_text(
+        "import keras\nfrom keras import layers\n"
+        "# base ends in a Dense head whose kernel_regularizer was set when it was built\n"
+        "base = keras.models.load_model('base.keras')\n"
+        "model = keras.Sequential([base, layers.Dropout(0.5)])\n"
+        "model.fit(x, y, epochs=3)\n"
+    )
+    from reglint.engine import triggered_rules
+    from reglint.registry import enabled_infos
+
+    assert triggered_rules(clean.read_text(), enabled_infos(Settings()))
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(clean)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

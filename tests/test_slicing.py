@@ -12,8 +12,8 @@ import ast
 import libcst as cst
 
 from reglint import engine
+from reglint.candidates import facts
 from reglint.config import Settings
-from reglint.rules._candidates import facts
 from reglint.slicing import slice_source
 
 SOURCE = """\

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import ast
 import re
 
 import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid, any_word
-from . import _candidates
 from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
-from ._candidates import ModuleFacts
 from ._fixes import regularizer_fix
 
 
@@ -18,6 +15,7 @@ class MissingKernelRegularizer(Rule):
     name = "missing-kernel-regularizer"
     summary = "Keras layer built without a regularizer on its kernel-type weight"
     trigger = re.compile(any_word(catalog.KERNEL_LAYERS))
+    candidates = "missing_kernel_regularizer"  # sites: each call is judged alone
 
     VALID = [
         Valid(
@@ -86,15 +84,6 @@ class MissingKernelRegularizer(Rule):
             "[tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.regularizers.L2(0.0001))])\n",
         ),
     ]
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return bool(cls.sites(tree, facts))
-
-    @classmethod
-    def sites(cls, tree: ast.Module, facts: ModuleFacts) -> list[ast.Call]:
-        # Each call is judged alone, through the module's name table.
-        return _candidates.missing_kernel_regularizer(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = layer_call(self.context.imports, node)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 
@@ -8,8 +7,6 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid, any_word
-from . import _candidates
-from ._candidates import ModuleFacts
 from ._regularizers import (
     FACTOR_PARAMS,
     array_scalar,
@@ -51,6 +48,7 @@ class InvalidRegularizer(Rule):
     trigger = re.compile(
         any_word({*catalog.REGULARIZERS, *catalog.KERNEL_LAYERS}, also=r"regulari[sz]er\w*")
     )
+    candidates = "regularizer_values"
 
     VALID = (
         Valid(
@@ -245,10 +243,6 @@ class InvalidRegularizer(Rule):
             at=["4:47"],
         ),
     )
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.regularizer_values(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import math
 import re
 
@@ -8,8 +7,6 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid, any_word
-from . import _candidates
-from ._candidates import ModuleFacts
 from ._regularizers import (
     FACTOR_PARAMS,
     default_factors,
@@ -44,6 +41,7 @@ class IneffectiveRegularizationFactor(Rule):
     name = "ineffective-regularization-factor"
     summary = "a regularizer whose penalty is zero or negative (or outside the configured range)"
     trigger = re.compile(any_word({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS}))
+    candidates = "regularizer_values"
 
     VALID = (
         Valid("from keras import regularizers\nregularizers.L2(1e-4)\nregularizers.l2()\n"),
@@ -138,10 +136,6 @@ class IneffectiveRegularizationFactor(Rule):
             message="`l1=1e-09` is below `factor-min`",
         ),
     )
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.regularizer_values(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, (cst.Name, cst.Attribute)):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from typing import ClassVar
@@ -10,8 +9,6 @@ import libcst as cst
 from .. import catalog
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
-from . import _candidates
-from ._candidates import ModuleFacts
 
 # Calls that rebuild a model from its (changed) config: the working recipe.
 _REBUILDS = frozenset(
@@ -41,6 +38,7 @@ class RegularizerSetAfterBuild(Rule):
     # Every reported attribute (assigned, or the string literal given to
     # ``setattr``) is one of ``catalog.WEIGHT_REGULARIZER_ARGS``, spelt in the source.
     trigger = re.compile(r"_regularizer")
+    candidates = "regularizer_set_after_build"
     # Assigning ``.kernel_regularizer`` is Keras code even in a file that
     # never spells "keras" (a helper that receives a model).
     needs_keras = False
@@ -119,10 +117,6 @@ class RegularizerSetAfterBuild(Rule):
             message="rebuild",
         ),
     ]
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.regularizer_set_after_build(tree)
 
     def __init__(self, context) -> None:
         super().__init__(context)

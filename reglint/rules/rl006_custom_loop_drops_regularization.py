@@ -8,7 +8,6 @@ construction of the module is known. See ``rules/RL006.md`` for the heuristic.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,9 +17,7 @@ import libcst as cst
 
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
-from . import _candidates
 from ._calls import called_symbol, is_none, keyword_arg
-from ._candidates import ModuleFacts
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 _KERAS_MODEL_CLASSES = frozenset({"Model", "Sequential", "Functional"})
@@ -106,6 +103,7 @@ class CustomLoopDropsRegularization(Rule):
     name = "custom-loop-drops-regularization"
     summary = "custom training step whose loss never receives the model's regularization losses"
     trigger = re.compile(r"GradientTape|train_step|compiled_loss")
+    candidates = "gradient_calls"
 
     VALID: ClassVar[Sequence[Valid]] = [
         # the penalty is added inside the tape, in each accepted spelling
@@ -350,10 +348,6 @@ class CustomLoopDropsRegularization(Rule):
             message="`decoder`",
         ),
     ]
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.gradient_calls(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

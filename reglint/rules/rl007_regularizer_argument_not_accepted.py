@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 
@@ -8,9 +7,7 @@ import libcst as cst
 
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
-from . import _candidates
 from ._calls import argument, has_star_args, layer_call
-from ._candidates import ModuleFacts
 from ._regularizers import REGULARIZER_ARGS
 
 _REGULARIZER_KEYWORD = re.compile(r"regul", re.IGNORECASE)
@@ -35,6 +32,7 @@ class RegularizerArgumentNotAccepted(Rule):
     name = "regularizer-argument-not-accepted"
     summary = "a `*_regularizer` keyword (or a misspelling) that the layer does not take"
     trigger = re.compile(r"(?i)regul")
+    candidates = "regularizer_keyword_not_accepted"
 
     VALID = (
         Valid(
@@ -130,10 +128,6 @@ class RegularizerArgumentNotAccepted(Rule):
             "layers.Conv2D(8, 3, kernel_regularizer='l2')\n",
         ),
     )
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.regularizer_keyword_not_accepted(facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not any(

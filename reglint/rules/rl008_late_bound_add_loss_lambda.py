@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,8 +8,6 @@ from typing import ClassVar
 import libcst as cst
 
 from ..rule import Invalid, Rule, Valid
-from . import _candidates
-from ._candidates import ModuleFacts
 
 
 class _Names(cst.CSTVisitor):
@@ -71,6 +68,7 @@ class LateBoundAddLossLambda(Rule):
     name = "late-bound-add-loss-lambda"
     summary = "add_loss(lambda: ...) in a loop reads the loop variable late: one layer penalized"
     trigger = re.compile(r"add_loss")
+    candidates = "late_bound_add_loss"
     # ``add_loss`` is Keras API even where the file imports nothing Keras-named.
     needs_keras = False
 
@@ -140,10 +138,6 @@ class LateBoundAddLossLambda(Rule):
             message="`block`, `layer`",
         ),
     ]
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.late_bound_add_loss(facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,9 +11,7 @@ from .. import catalog
 from ..names import KerasSymbol
 from ..positions import node_positions
 from ..rule import Invalid, Rule, Valid
-from . import _candidates
 from ._calls import argument, called_symbol
-from ._candidates import ModuleFacts
 from ._regularizers import literal_string
 
 LEGACY_ENV = "TF_USE_LEGACY_KERAS"
@@ -36,9 +33,12 @@ class MixedKerasFlavors(Rule):
     code = "RL010"
     name = "mixed-keras-flavors"
     summary = "one module builds layers or models from both Keras 2 (tf_keras) and Keras 3"
-    # Mixing needs a Keras 2 name (``tf.python.keras`` too), or tf.keras made
-    # Keras 2 by the variable.
-    trigger = re.compile(r"tf_keras|python|TF_USE_LEGACY_KERAS")
+    # Mixing needs a Keras 2 name (``tf.python.keras``, ``from tensorflow import
+    # python`` too), or tf.keras made Keras 2 by the variable.
+    trigger = re.compile(
+        r"(?m)tf_keras|\.python\b|\bpython\s*(?:as\b|[,)\\#;]|$)|TF_USE_LEGACY_KERAS"
+    )
+    candidates = "mixed_keras_flavors"
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -114,11 +114,12 @@ class MixedKerasFlavors(Rule):
             "a = tf.keras.layers.Dropout(0.5)\nb = legacy.layers.Dropout(0.5)\n",
             at=["4:5"],
         ),
+        Invalid(
+            "import tensorflow as tf\nfrom tensorflow import python  # internal\n"
+            "a = tf.keras.layers.Dropout(0.5)\nb = python.keras.layers.Dropout(0.5)\n",
+            at=["4:5"],
+        ),
     ]
-
-    @classmethod
-    def could_fire(cls, tree: ast.Module, facts: ModuleFacts) -> bool:
-        return _candidates.mixed_keras_flavors(tree, facts)
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -1,18 +1,22 @@
-"""Cheap ``ast`` tests for the rules' ``could_fire``: may this module hold a finding?
+"""Cheap ``ast`` tests for the rules' ``candidates``: may this module hold a finding?
 
 Each test is a *sound over-approximation* of what its rule reports through
 libcst (any doubt answers True), read off CPython's ``ast`` tree, which costs a
-fraction of a libcst parse. The names a call can resolve to are over-approximated
-as its callee's last name, plus, for a plain name, every name it may alias in the
-module (imports ``as``, assignments, ``functools.partial``), whatever the scope.
+fraction of a libcst parse; this module does not import libcst, so a file that
+no rule can fire on never pays for it. A test returns a bool, or the sites
+where a rule with site-local findings may report (:mod:`reglint.slicing`).
+
+The names a call can resolve to are over-approximated as its callee's last
+name, plus, for a plain name, every name it may alias in the module (imports
+``as``, assignments, ``functools.partial``), whatever the scope.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 
-from .. import catalog
+from . import catalog
 
 _KERNEL_LAYERS = catalog.KERNEL_LAYERS
 _LAYERS = catalog.ALL_LAYERS
@@ -171,7 +175,7 @@ def facts(tree: ast.Module) -> ModuleFacts:
     return ModuleFacts(tree)
 
 
-def missing_kernel_regularizer(f: ModuleFacts) -> list[ast.Call]:
+def missing_kernel_regularizer(tree: ast.Module, f: ModuleFacts) -> list[ast.Call]:
     """RL001: the catalog layer calls that may lack a required regularizer argument."""
     sites = []
     for call in f.calls:
@@ -196,7 +200,7 @@ def missing_kernel_regularizer(f: ModuleFacts) -> list[ast.Call]:
     return sites
 
 
-def regularizer_values(f: ModuleFacts) -> bool:
+def regularizer_values(tree: ast.Module, f: ModuleFacts) -> bool:
     """RL002/RL003: a regularizer call, or a layer call passing a regularizer
     argument (by keyword, or positionally for catalog layers)."""
     for call in f.calls:
@@ -225,7 +229,7 @@ def regularizer_values(f: ModuleFacts) -> bool:
     return False
 
 
-def regularizer_keyword_not_accepted(f: ModuleFacts) -> bool:
+def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts) -> bool:
     """RL007: a layer call with a ``regul`` keyword the layer does not accept."""
     for call in f.calls:
         keywords = [k.arg for k in call.keywords if k.arg is not None and "regul" in k.arg.lower()]
@@ -248,7 +252,7 @@ _WEIGHT_ARGS = catalog.WEIGHT_REGULARIZER_ARGS
 _CONSTRUCTION = frozenset({"__init__", "build"})
 
 
-def regularizer_set_after_build(tree: ast.Module) -> bool:
+def regularizer_set_after_build(tree: ast.Module, f: ModuleFacts) -> bool:
     """RL005: a weight-regularizer attribute assigned (other than ``self.X`` in a
     class's ``__init__``/``build``), or ``setattr`` with such a string."""
     return _rl005(tree, None, False)
@@ -299,7 +303,7 @@ def _rl005_setattr(call: ast.Call) -> bool:
     return False
 
 
-def late_bound_add_loss(f: ModuleFacts) -> bool:
+def late_bound_add_loss(tree: ast.Module, f: ModuleFacts) -> bool:
     """RL008: ``add_loss(lambda ...)`` (the rule then needs it inside a loop)."""
     for call in f.calls:
         func = call.func
@@ -373,7 +377,7 @@ def _python_keras(tree: ast.Module) -> bool:
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 
 
-def gradient_calls(f: ModuleFacts) -> bool:
+def gradient_calls(tree: ast.Module, f: ModuleFacts) -> bool:
     """RL006: a ``<tape>.gradient(target, sources)`` call whose arguments may
     name a model's variables (``m.trainable_variables``, in a list, a sum,
     ``list(...)``, or a name assigned such a value, three steps deep as the
@@ -415,3 +419,24 @@ def _may_name_variables(expr: ast.expr, values: dict[str, list[ast.expr]], depth
     if isinstance(expr, ast.Name):
         return any(_may_name_variables(v, values, depth + 1) for v in values.get(expr.id, ()))
     return False
+
+
+Test = Callable[[ast.Module, ModuleFacts], "bool | list[ast.Call]"]
+#: The tests by name, as rules name them (``Rule.candidates``).
+TESTS: dict[str, Test] = {
+    test.__name__: test
+    for test in (
+        missing_kernel_regularizer,
+        regularizer_values,
+        regularizer_keyword_not_accepted,
+        regularizer_set_after_build,
+        late_bound_add_loss,
+        mixed_keras_flavors,
+        gradient_calls,
+    )
+}
+
+
+def may_fire(name: str | None, tree: ast.Module, f: ModuleFacts) -> bool | list[ast.Call]:
+    """The verdict of the test a rule names (None: no test, so it may fire)."""
+    return True if name is None else TESTS[name](tree, f)
