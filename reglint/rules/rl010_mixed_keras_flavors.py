@@ -36,7 +36,8 @@ class MixedKerasFlavors(Rule):
     # Mixing needs a Keras 2 name (``tf.python.keras``, ``from tensorflow import
     # python`` too), or tf.keras made Keras 2 by the variable.
     trigger = re.compile(
-        r"(?m)tf_keras|\.python\b|\bpython\s*(?:as\b|[,)\\#;]|$)|TF_USE_LEGACY_KERAS"
+        r"(?m)tf_keras|\.python\b|\bpython\s*(?:as\b|[,)\\#;])|(?:import|,|\()[ \t]*python[ \t]*$"
+        r"|TF_USE_LEGACY_KERAS"
     )
     candidates = "mixed_keras_flavors"
 
