@@ -14,7 +14,9 @@ name, plus, for a plain name, every name it may alias in the module (imports
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Container, Iterator
+import math
+from collections.abc import Callable, Container, Iterator, Mapping
+from typing import Any
 
 from . import catalog
 
@@ -23,6 +25,7 @@ _LAYERS = catalog.ALL_LAYERS
 _REGULARIZERS = frozenset(catalog.REGULARIZERS)
 
 
+Options = Mapping[str, Any]
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -175,7 +178,9 @@ def facts(tree: ast.Module) -> ModuleFacts:
     return ModuleFacts(tree)
 
 
-def missing_kernel_regularizer(tree: ast.Module, f: ModuleFacts) -> list[ast.Call]:
+def missing_kernel_regularizer(
+    tree: ast.Module, f: ModuleFacts, options: Options
+) -> list[ast.Call]:
     """RL001: the catalog layer calls that may lack a required regularizer argument."""
     sites = []
     for call in f.calls:
@@ -200,36 +205,73 @@ def missing_kernel_regularizer(tree: ast.Module, f: ModuleFacts) -> list[ast.Cal
     return sites
 
 
-def regularizer_values(tree: ast.Module, f: ModuleFacts) -> bool:
+def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL002/RL003: a regularizer call, or a layer call passing a regularizer
-    argument (by keyword, or positionally for catalog layers)."""
+    argument (by keyword, or positionally for catalog layers), unless plainly
+    fine: every factor a positive number literal (and no ``factor-min``/
+    ``factor-max`` range to check), every regularizer argument a call (judged
+    as a regularizer call itself) or ``None``."""
+    ranged = options.get("factor-min") is not None or options.get("factor-max") is not None
     for call in f.calls:
         found = f.callee_names(call)
         if found is None:
             continue
         names, aliased = found
-        if names & _REGULARIZERS:
-            return True
+        regularizers = names & _REGULARIZERS
         layers = [n for n in names if n in _LAYERS]
-        if not layers:
+        if not (regularizers or layers):
             continue
-        if aliased:
+        if aliased or _has_star(call):
             return True
-        if any(k.arg is not None and "regulari" in k.arg for k in call.keywords):
+        if regularizers and (ranged or not all(_plain_factors(call, n) for n in regularizers)):
             return True
-        npos = len(_positional(call))
-        for layer in layers:
-            spec = _KERNEL_LAYERS.get(layer)
-            if spec is None:
-                continue
-            for arg in spec.positions:
-                positions = _spec_positions(spec, arg)
-                if positions and positions[0] < npos:
-                    return True
+        if layers and not _plain_regularizer_arguments(call, layers):
+            return True
     return False
 
 
-def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts) -> bool:
+def _positive_number(expr: ast.expr) -> bool:
+    if type(expr) is not ast.Constant or type(expr.value) not in (int, float):
+        return False  # bools are not numbers here
+    try:
+        value = float(expr.value)
+    except OverflowError:
+        return False
+    return 0 < value < math.inf
+
+
+def _plain_factors(call: ast.Call, name: str) -> bool:
+    """At least one factor of regularizer ``name`` is passed, each a positive
+    number literal (the parameters ``regularizer_call`` reads: by keyword, or
+    by position, ``mode`` aside)."""
+    params = catalog.REGULARIZERS[name]
+    factors = {p for p in params if p != "mode"}
+    passed = [a for i, a in enumerate(call.args) if i < len(params) and params[i] in factors]
+    passed += [k.value for k in call.keywords if k.arg in factors]
+    return bool(passed) and all(_positive_number(v) for v in passed)
+
+
+def _plain_regularizer_arguments(call: ast.Call, layers: list[str]) -> bool:
+    def plain(value: ast.expr) -> bool:
+        return isinstance(value, ast.Call) or (
+            isinstance(value, ast.Constant) and value.value is None
+        )
+
+    for keyword in call.keywords:
+        if keyword.arg is not None and "regulari" in keyword.arg and not plain(keyword.value):
+            return False
+    for layer in layers:
+        spec = _KERNEL_LAYERS.get(layer)
+        if spec is None:
+            continue
+        for arg in spec.positions:
+            for index in _spec_positions(spec, arg):
+                if index < len(call.args) and not plain(call.args[index]):
+                    return False
+    return True
+
+
+def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL007: a layer call with a ``regul`` keyword the layer does not accept."""
     for call in f.calls:
         keywords = [k.arg for k in call.keywords if k.arg is not None and "regul" in k.arg.lower()]
@@ -252,7 +294,7 @@ _WEIGHT_ARGS = catalog.WEIGHT_REGULARIZER_ARGS
 _CONSTRUCTION = frozenset({"__init__", "build"})
 
 
-def regularizer_set_after_build(tree: ast.Module, f: ModuleFacts) -> bool:
+def regularizer_set_after_build(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL005: a weight-regularizer attribute assigned (other than ``self.X`` in a
     class's ``__init__``/``build``), or ``setattr`` with such a string."""
     return _rl005(tree, None, False)
@@ -303,7 +345,7 @@ def _rl005_setattr(call: ast.Call) -> bool:
     return False
 
 
-def late_bound_add_loss(tree: ast.Module, f: ModuleFacts) -> bool:
+def late_bound_add_loss(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL008: ``add_loss(lambda ...)`` (the rule then needs it inside a loop)."""
     for call in f.calls:
         func = call.func
@@ -321,7 +363,7 @@ def late_bound_add_loss(tree: ast.Module, f: ModuleFacts) -> bool:
 _LEGACY_ENV = "TF_USE_LEGACY_KERAS"
 
 
-def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts) -> bool:
+def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL010: objects of Keras 2 and of Keras 3. Every resolved name starts with
     an imported module's top name. Keras 3 comes from ``keras``/``keras_core``,
     or ``tf.keras`` (``tensorflow``); Keras 2 from ``tf_keras``, a
@@ -377,7 +419,7 @@ def _python_keras(tree: ast.Module) -> bool:
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 
 
-def gradient_calls(tree: ast.Module, f: ModuleFacts) -> bool:
+def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL006: a ``<tape>.gradient(target, sources)`` call whose arguments may
     name a model's variables (``m.trainable_variables``, in a list, a sum,
     ``list(...)``, or a name assigned such a value, three steps deep as the
@@ -421,7 +463,7 @@ def _may_name_variables(expr: ast.expr, values: dict[str, list[ast.expr]], depth
     return False
 
 
-Test = Callable[[ast.Module, ModuleFacts], "bool | list[ast.Call]"]
+Test = Callable[[ast.Module, ModuleFacts, Options], "bool | list[ast.Call]"]
 #: The tests by name, as rules name them (``Rule.candidates``).
 TESTS: dict[str, Test] = {
     test.__name__: test
@@ -437,6 +479,9 @@ TESTS: dict[str, Test] = {
 }
 
 
-def may_fire(name: str | None, tree: ast.Module, f: ModuleFacts) -> bool | list[ast.Call]:
-    """The verdict of the test a rule names (None: no test, so it may fire)."""
-    return True if name is None else TESTS[name](tree, f)
+def may_fire(
+    name: str | None, tree: ast.Module, f: ModuleFacts, options: Options
+) -> bool | list[ast.Call]:
+    """The verdict of the test a rule names (None: no test, so it may fire);
+    ``options`` are the rules' options (``[tool.reglint]``)."""
+    return True if name is None else TESTS[name](tree, f, options)

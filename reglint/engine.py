@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import noqa
 from .config import Settings
@@ -90,7 +90,7 @@ def _lint(
 ) -> list[Finding]:
     text = source
     if CANDIDATE_STAGE:
-        stage = _candidate_stage(source, to_run)
+        stage = _candidate_stage(source, to_run, settings.options)
         if stage is not None:
             to_run, text = stage
             if not to_run:
@@ -124,7 +124,9 @@ def _parse(text: str, source: str) -> cst.Module:
         return cst.parse_module(source)
 
 
-def _candidate_stage(source: str, rules: Sequence[_R]) -> tuple[list[_R], str] | None:
+def _candidate_stage(
+    source: str, rules: Sequence[_R], options: Mapping[str, Any]
+) -> tuple[list[_R], str] | None:
     """The rules (classes or :class:`RuleInfo`) that may fire according to
     CPython's ``ast`` (a fraction of a libcst parse, and no libcst import), and
     the text libcst must parse for them: a slice of ``source`` when every such
@@ -145,7 +147,7 @@ def _candidate_stage(source: str, rules: Sequence[_R]) -> tuple[list[_R], str] |
     kept: list[_R] = []
     sites: list[ast.AST] | None = []
     for rule in rules:
-        verdict = may_fire(rule.candidates, tree, module_facts)  # type: ignore[attr-defined]
+        verdict = may_fire(rule.candidates, tree, module_facts, options)  # type: ignore[attr-defined]
         if not verdict:
             continue
         kept.append(rule)

@@ -71,6 +71,18 @@ TRICKY = [
     "def use():\n    P(4)\n",
     "from keras import layers\n@register(layers.Dense(4))\nclass A:\n    def f(self):\n"
     "        pass\n",
+    # Regularizer values the ast stage clears (positive literals, calls) or not.
+    "from keras import layers, regularizers as r\nlayers.Dense(4, kernel_regularizer=r.L2(1e-4))\n",
+    "from keras import regularizers as r\nr.L2(0)\nr.L2(-0.1)\nr.L2(True)\nr.L2(1e999)\n",
+    "from keras import regularizers as r\nr.L2(float('nan'))\nr.L1L2()\nr.L2()\nr.l2(l=0.1)\n",
+    "from keras import regularizers as r\nr.L1L2(l1=0.01)\nr.OrthogonalRegularizer(0.01, 'rows')\n",
+    "from keras import regularizers as r\nr.L1L2(0.01, '0.1')\nr.L2(np.float32(0.1))\n",
+    "from keras import layers, regularizers as r\n"
+    "layers.Dense(4, None, True, 'glorot_uniform', 'zeros', r.L2(0.1))\n"
+    "layers.Dense(4, None, True, 'glorot_uniform', 'zeros', 'l2')\n",
+    "from keras import layers\nreg = 0.01\nlayers.Dense(4, kernel_regularizer=reg)\n",
+    "from keras import layers\nlayers.Dense(4, kernel_regularizer=None, bias_regularizer={})\n",
+    "from keras import layers\nlayers.Dense(4, kernel_regularizer=1 + 1)\n",
     "from keras import layers\nclass A(layers.Layer):\n    x = layers.Dense(2)\n\n"
     "    def f(self):\n        pass\n\nclass B:\n    def g(self):\n        pass\n",
 ]
@@ -89,6 +101,7 @@ def _sources():
         yield str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8"), {}
     for i, text in enumerate(TRICKY):
         yield f"tricky-{i}", text, {}
+        yield f"tricky-{i}-range", text, {"factor-min": 1e-5, "factor-max": 1e-2}
 
 
 CASES = [pytest.param(text, options, id=name) for name, text, options in _sources()]
@@ -131,9 +144,9 @@ def test_stage_spares_clean_keras_code():
     )
     tree = ast.parse(text)
     module = facts(tree)
-    assert not may_fire(ALL_RULES["RL001"].candidates, tree, module)
-    assert not may_fire(ALL_RULES["RL007"].candidates, tree, module)
-    assert may_fire(ALL_RULES["RL002"].candidates, tree, module)  # a regularizer value to judge
+    assert not may_fire(ALL_RULES["RL001"].candidates, tree, module, DEFAULT_OPTIONS)
+    assert not may_fire(ALL_RULES["RL007"].candidates, tree, module, DEFAULT_OPTIONS)
+    assert not may_fire(ALL_RULES["RL002"].candidates, tree, module, DEFAULT_OPTIONS)
 
 
 def test_every_rule_names_a_known_test():

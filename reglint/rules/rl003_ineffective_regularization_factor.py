@@ -135,6 +135,12 @@ class IneffectiveRegularizationFactor(Rule):
             options={"factor-min": 1e-6},
             message="`l1=1e-09` is below `factor-min`",
         ),
+        # A literal too large for a double reads as inf (it used to crash the message).
+        Invalid(
+            "from keras.regularizers import L2\nL2(1e999)\n",
+            options={"factor-max": 0.01},
+            message="`l2=inf` is above",
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -349,4 +355,6 @@ def _bound(value) -> float | None:
 
 
 def _num(value: float) -> str:
-    return repr(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return repr(int(value))
+    return repr(value)
