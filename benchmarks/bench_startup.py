@@ -48,7 +48,7 @@ def model_module(regularized: bool, lines: int = 200) -> str:
         "",
     ]
     block = 0
-    while len(out) < lines - 8:
+    while len(out) < lines - 30:
         out += ["", "", f"def block_{block}(x):", '    """One block of the network."""']
         out += [line.format(u=16 * (block % 4 + 1), reg=reg) for line in LAYER_LINES]
         out += ["    return x"]
