@@ -210,7 +210,8 @@ def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bo
     argument (by keyword, or positionally for catalog layers), unless plainly
     fine: every factor a positive number literal (and no ``factor-min``/
     ``factor-max`` range to check), every regularizer argument a call (judged
-    as a regularizer call itself) or ``None``."""
+    as a regularizer call itself), ``None`` or a string every Keras reads as a
+    positive penalty (``"l2"``)."""
     ranged = options.get("factor-min") is not None or options.get("factor-max") is not None
     for call in f.calls:
         found = f.callee_names(call)
@@ -221,11 +222,11 @@ def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bo
         layers = [n for n in names if n in _LAYERS]
         if not (regularizers or layers):
             continue
-        if aliased or _has_star(call):
+        if aliased:
             return True
         if regularizers and (ranged or not all(_plain_factors(call, n) for n in regularizers)):
             return True
-        if layers and not _plain_regularizer_arguments(call, layers):
+        if layers and not _plain_regularizer_arguments(call, layers, ranged):
             return True
     return False
 
@@ -251,11 +252,19 @@ def _plain_factors(call: ast.Call, name: str) -> bool:
     return bool(passed) and all(_positive_number(v) for v in passed)
 
 
-def _plain_regularizer_arguments(call: ast.Call, layers: list[str]) -> bool:
+#: Identifiers every Keras knows, for a positive penalty.
+_PLAIN_STRINGS = frozenset.intersection(*catalog.STRING_IDENTIFIERS.values()) - (
+    catalog.ZERO_STRING_IDENTIFIERS
+)
+
+
+def _plain_regularizer_arguments(call: ast.Call, layers: list[str], ranged: bool) -> bool:
     def plain(value: ast.expr) -> bool:
-        return isinstance(value, ast.Call) or (
-            isinstance(value, ast.Constant) and value.value is None
-        )
+        if isinstance(value, ast.Call):
+            return True
+        if not isinstance(value, ast.Constant):
+            return False
+        return value.value is None or (not ranged and value.value in _PLAIN_STRINGS)
 
     for keyword in call.keywords:
         if keyword.arg is not None and "regulari" in keyword.arg and not plain(keyword.value):
@@ -264,9 +273,10 @@ def _plain_regularizer_arguments(call: ast.Call, layers: list[str]) -> bool:
         spec = _KERNEL_LAYERS.get(layer)
         if spec is None:
             continue
+        positional = _positional(call)
         for arg in spec.positions:
             for index in _spec_positions(spec, arg):
-                if index < len(call.args) and not plain(call.args[index]):
+                if index < len(positional) and not plain(positional[index]):
                     return False
     return True
 

@@ -83,6 +83,11 @@ TRICKY = [
     "from keras import layers\nreg = 0.01\nlayers.Dense(4, kernel_regularizer=reg)\n",
     "from keras import layers\nlayers.Dense(4, kernel_regularizer=None, bias_regularizer={})\n",
     "from keras import layers\nlayers.Dense(4, kernel_regularizer=1 + 1)\n",
+    "import tensorflow as tf\ntf.keras.layers.Dense(4, kernel_regularizer='l2')\n"
+    "tf.keras.layers.Dense(4, kernel_regularizer='l1l2', bias_regularizer='L1L2')\n",
+    "from keras import layers\n"
+    "layers.Dense(4, kernel_regularizer='l' '2', bias_regularizer=b'l2')\n"
+    "layers.Dense(4, *a, kernel_regularizer='l2')\nlayers.Dense(4, **k)\n",
     "from keras import layers\nclass A(layers.Layer):\n    x = layers.Dense(2)\n\n"
     "    def f(self):\n        pass\n\nclass B:\n    def g(self):\n        pass\n",
 ]
