@@ -2,12 +2,16 @@
 
 The engine knows nothing about any rule. A file none of whose enabled rules'
 triggers match is never parsed, so most files of a large tree cost a few regex
-searches; the rest get one libcst parse and one batched traversal, and
-positions are computed only when something was reported.
+searches. The rest are parsed with CPython's ``ast`` and each triggered rule's
+``candidates`` test (:mod:`reglint.candidates`) says whether it may fire; what
+remains gets one libcst parse (of a slice, :mod:`reglint.slicing`, when the
+rules name their sites) and one batched traversal, and positions are computed
+only when something was reported.
 
-libcst and the rule classes are imported only when a file's text triggers a
-rule (the prefilter runs on :mod:`reglint.registry` metadata), so linting a
-tree without Keras code, or a warm cached run, never pays libcst's import.
+libcst and the rule classes are imported only when some rule may fire (the
+prefilter and the ``ast`` stage run on :mod:`reglint.registry` metadata), so
+linting a clean file, a tree without Keras code, or a warm cached run never
+pays libcst's import.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ libcst's own ``visit`` rebuilds every node it passes (``_visit_and_replace_
 children`` constructs and validates a copy), which makes a traversal cost
 several parses. Lint rules only read the tree, so this walker goes over the
 same children, in the same order as libcst, and calls the rules' ``visit_<Node>``
-and ``leave_<Node>`` methods, without building anything.
+and ``leave_<Node>`` methods, without building anything. Whitespace, comments
+and punctuation (:data:`TRIVIA`) are not entered unless a visitor asks for them.
 """
 
 from __future__ import annotations
