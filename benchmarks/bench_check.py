@@ -164,6 +164,8 @@ def main() -> None:
             ]
             run(cmd, work, env)  # first run: semgrep's own rule-parsing cache
             rows.append(("semgrep (RL001 only)", *timed(lambda: run(cmd, work, env), args.repeat)))
+        elif args.no_semgrep:
+            print("semgrep: skipped (--no-semgrep)")
         else:
             print("semgrep: skipped (not on PATH; pip install semgrep to compare)")
     print(f"{'':28} {'median s':>9} {'files/s':>9}   runs")
