@@ -17,8 +17,9 @@ every tool sees exactly the same files. Then, each timed ``--repeat`` times
 
 reglint's times are whole processes (interpreter start included); the ast
 pass's are not. reglint runs with bytecode caches, as an installed wheel has
-them (``PYTHONDONTWRITEBYTECODE`` is dropped for it, after one warm-up run). Ratios are of medians measured in the same run, so a loaded
-machine slows both sides alike; state the machine's load with the figures.
+them (``PYTHONDONTWRITEBYTECODE`` is dropped for it, after one warm-up run).
+Ratios are of medians measured in the same run, so a loaded machine slows
+both sides alike; state the machine's load with the figures.
 """
 
 from __future__ import annotations
