@@ -16,7 +16,7 @@ class LegacyRegularizerKeyword(Rule):
     code = "RL004"
     name = "legacy-regularizer-keyword"
     summary = "`l2(l=...)` / `l1(l=...)`: the keyword Keras 3 removed"
-    trigger = re.compile(r"l(?<!\wl)\s*=(?!=)")  # \bl..., faster
+    trigger = re.compile(r"l(?<!\wl)\s*=(?!=)")  # \bl\s*=(?!=), letting re scan for "l"
 
     VALID = (
         Valid("from keras import regularizers\nregularizers.l2(l2=1e-4)\nregularizers.L1(1e-5)\n"),
