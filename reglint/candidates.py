@@ -27,6 +27,10 @@ _REGULARIZERS = frozenset(catalog.REGULARIZERS)
 
 Options = Mapping[str, Any]
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: The node types :class:`ModuleFacts` records.
+_COLLECTED = frozenset(
+    {ast.Call, *DEFINITIONS, ast.Import, ast.ImportFrom, ast.AnnAssign, ast.Assign}
+)
 
 
 class ModuleFacts:
@@ -45,7 +49,10 @@ class ModuleFacts:
         self.assigns: list[ast.Assign] = []
         self.annotated: list[ast.AnnAssign] = []
         self.definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+        collected = _COLLECTED
         for node in iter_nodes(tree):
+            if type(node) not in collected:  # most nodes: one set lookup
+                continue
             if isinstance(node, ast.Call):
                 self.calls.append(node)
             elif isinstance(node, DEFINITIONS):
@@ -307,6 +314,13 @@ _CONSTRUCTION = frozenset({"__init__", "build"})
 def regularizer_set_after_build(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL005: a weight-regularizer attribute assigned (other than ``self.X`` in a
     class's ``__init__``/``build``), or ``setattr`` with such a string."""
+    if any(_rl005_setattr(call) for call in f.calls):
+        return True
+    targets = [*(t for a in f.assigns for t in a.targets)]
+    targets += [a.target for a in f.annotated if a.value is not None]
+    # Only then is where the assignment stands worth a walk of the tree.
+    if not any(_rl005_target(t, None, False) for t in targets):
+        return False
     return _rl005(tree, None, False)
 
 
