@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import libcst as cst
 
 from .. import catalog
@@ -38,7 +40,9 @@ def regularizer_module(
     return "regularizers", (f"from {_IMPORT_FROM.get(flavor, 'keras')} import regularizers",)
 
 
+@lru_cache(maxsize=64)
 def regularizer_expr(prefix: str, name: str, factor: float) -> cst.BaseExpression:
+    """``prefix.name(factor)``; libcst nodes are immutable, so one serves every fix."""
     return cst.parse_expression(f"{prefix}.{name}({factor!r})")
 
 
