@@ -181,6 +181,8 @@ def test_a_clean_keras_file_never_imports_libcst(tmp_path):
     from reglint.engine import triggered_rules
     from reglint.registry import enabled_infos
 
+    # This also writes the rules' metadata to the user cache, which the child
+    # reads; without it, the child would import the rule classes to build it.
     assert triggered_rules(clean.read_text(), enabled_infos(Settings()))
     out = subprocess.run(
         [sys.executable, "-c", script, str(clean)], capture_output=True, text=True, check=True
