@@ -28,6 +28,8 @@ from .findings import Edit, Finding, Fix, Location
 from .registry import RuleInfo, enabled_infos, rule_classes
 
 if TYPE_CHECKING:
+    import ast
+
     import libcst as cst
 
     from .rule import Report, Rule
@@ -92,13 +94,14 @@ def _collector_paused() -> Iterator[None]:
 def _lint(
     source: str, path: str, settings: Settings, enabled: Sequence, to_run: list
 ) -> list[Finding]:
+    tree = python_tree(source, path)
+    if isinstance(tree, Finding):
+        return [tree] if any(r.code == SYNTAX_ERROR for r in enabled) else []
     text = source
     if CANDIDATE_STAGE:
-        stage = _candidate_stage(source, to_run, settings.options)
-        if stage is not None:
-            to_run, text = stage
-            if not to_run:
-                return []
+        to_run, text = _candidate_stage(source, tree, to_run, settings.options)
+        if not to_run:
+            return []
     import libcst as cst
 
     if isinstance(to_run[0], RuleInfo):
@@ -110,9 +113,68 @@ def _lint(
             return []
         return [_syntax_error(source, path, exc)]
     except (RecursionError, MemoryError):
-        where = Location(1, 1)
-        return [Finding(SYNTAX_ERROR, "file too deeply nested to parse", path, where, where)]
-    return _run(module, source, path, settings, to_run)
+        return [_finding(path, "file too deeply nested to parse", 1, 1)]
+    try:
+        # libcst drops a form feed in indentation: its columns, and so any edit, would be off.
+        exact = "\f" not in text or module.code == text
+        return _run(module, source, path, settings, to_run, exact)
+    except RecursionError:
+        # Deeper in libcst's tree than in Python's: 1,000 implicitly concatenated
+        # strings are one node to Python and a chain of 1,000 to libcst.
+        return [_finding(path, "file too deeply nested to analyze", 1, 1)]
+
+
+def python_tree(source: str, path: str) -> ast.Module | Finding:
+    """CPython's tree of ``source``, or the RL000 finding that keeps it from libcst.
+
+    The gate before libcst: a file the running Python rejects (its own message
+    and position), or one longer, deeper or heavier than :mod:`reglint.limits`
+    allows, never reaches libcst's native parser, which crashes or needs
+    gigabytes on such input.
+    """
+    import ast
+    import warnings
+
+    from . import limits
+
+    refusal = limits.too_long(source)
+    if refusal is None:
+        try:
+            with warnings.catch_warnings():  # invalid escapes: libcst is silent too
+                warnings.simplefilter("ignore")
+                tree = compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as exc:
+            return _finding(path, f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+        except UnicodeEncodeError as exc:  # lone surrogates (raw_unicode_escape, JSON escapes)
+            row, col = _row_col(source, exc.start)
+            message = f"syntax error: (unicode error) {exc.encoding!r} codec can't encode "
+            return _finding(path, message + f"{source[exc.start]!r}: {exc.reason}", row, col)
+        except ValueError as exc:
+            return _finding(path, f"syntax error: {exc}", 1, 1)
+        except (RecursionError, MemoryError) as exc:
+            reason = str(exc) or "its parser ran out of memory"
+            return _finding(path, f"file too deeply nested to analyze (Python: {reason})", 1, 1)
+        refusal = limits.measure(tree, source)
+        if refusal is None:
+            return tree
+        if refusal.row > 1 or refusal.column > 1:  # a UTF-8 byte offset in CPython's tree
+            line = _NEWLINE.split(source, refusal.row)[refusal.row - 1]
+            column = len(line.encode("utf-8")[: refusal.column - 1].decode("utf-8", "ignore"))
+            return _finding(path, refusal.message, refusal.row, column + 1)
+    return _finding(path, refusal.message, refusal.row, refusal.column)
+
+
+def _finding(path: str, message: str, row: int, column: int) -> Finding:
+    where = Location(row, column)
+    return Finding(SYNTAX_ERROR, message, path, where, where)
+
+
+def _row_col(source: str, offset: int) -> tuple[int, int]:
+    """1-based row and column of character ``offset``."""
+    before = source[:offset]
+    row = len(_NEWLINE.findall(before)) + 1
+    start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    return row, offset - start + 1
 
 
 def _parse(text: str, source: str) -> cst.Module:
@@ -129,24 +191,14 @@ def _parse(text: str, source: str) -> cst.Module:
 
 
 def _candidate_stage(
-    source: str, rules: Sequence[_R], options: Mapping[str, Any]
-) -> tuple[list[_R], str] | None:
+    source: str, tree: ast.Module, rules: Sequence[_R], options: Mapping[str, Any]
+) -> tuple[list[_R], str]:
     """The rules (classes or :class:`RuleInfo`) that may fire according to
     CPython's ``ast`` (a fraction of a libcst parse, and no libcst import), and
     the text libcst must parse for them: a slice of ``source`` when every such
-    rule names its sites. None when ``ast`` cannot parse it (libcst then
-    reports RL000)."""
-    import ast
-    import warnings
-
+    rule names its sites."""
     from .candidates import facts, may_fire
 
-    try:
-        with warnings.catch_warnings():  # invalid escapes: libcst is silent too
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
     module_facts = facts(tree)
     kept: list[_R] = []
     sites: list[ast.AST] | None = []
@@ -167,26 +219,20 @@ def _candidate_stage(
 
 
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:
-    """RL000 with Python's own message and position when Python agrees."""
-    import ast
-
-    try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_exc:
-        row, col = py_exc.lineno or 1, py_exc.offset or 1
-        message = f"syntax error: {py_exc.msg}"
-    except (ValueError, RecursionError, MemoryError):
-        row, col, message = 1, 1, "syntax error: the file cannot be parsed"
-    else:
-        row, col = exc.raw_line, exc.raw_column + 1
-        message = "syntax error: " + exc.message.splitlines()[0]
-    where = Location(row, col)
-    return Finding(SYNTAX_ERROR, message, path, where, where)
+    """RL000 for what libcst rejects though Python accepted it (the gate ran first)."""
+    where = Location(exc.raw_line, exc.raw_column + 1)
+    return Finding(SYNTAX_ERROR, "syntax error: " + exc.message.splitlines()[0], path, where, where)
 
 
 def _run(
-    module: cst.Module, source: str, path: str, settings: Settings, rules: Sequence[type[Rule]]
+    module: cst.Module,
+    source: str,
+    path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    exact: bool = True,
 ) -> list[Finding]:
+    from .limits import MAX_FINDINGS_PER_RULE
     from .names import ImportTable, ImportTracker
     from .positions import node_positions
     from .rule import LintContext
@@ -211,17 +257,30 @@ def _run(
     file_noqa = noqa.file_suppressions(source)
     findings = []
     for visitor in visitors:
-        for report in visitor.reports:
+        if noqa.is_suppressed(visitor.code, file_noqa):
+            continue
+        reported = 0
+        for report in sorted(visitor.reports, key=lambda r: positions[id(r.node)]):
             (row, col), (end_row, end_col) = positions[id(report.node)]
             start = Location(row, col + 1)
             end = Location(end_row, end_col + 1)
-            if noqa.is_suppressed(visitor.code, file_noqa):
-                continue
             line = lines[start.row - 1] if start.row - 1 < len(lines) else ""
             if noqa.is_suppressed(visitor.code, noqa.line_suppressions(line)):
                 continue
-            fix = _fix(report, start, end, module, source, import_row)
+            reported += 1
+            if reported > MAX_FINDINGS_PER_RULE:
+                if reported == MAX_FINDINGS_PER_RULE + 1:
+                    first_unreported = (start, end)
+                continue
+            fix = _fix(report, start, end, module, source, import_row) if exact else None
             findings.append(Finding(visitor.code, report.message, path, start, end, fix))
+        if reported > MAX_FINDINGS_PER_RULE:
+            more = reported - MAX_FINDINGS_PER_RULE
+            message = (
+                f"{more:,} more {visitor.code} finding{'s' if more != 1 else ''} in this file "
+                f"not reported (at most {MAX_FINDINGS_PER_RULE:,} per rule and file)"
+            )
+            findings.append(Finding(visitor.code, message, path, *first_unreported))
     findings.sort(key=Finding.sort_key)
     return findings
 

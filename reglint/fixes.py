@@ -59,15 +59,33 @@ def apply_edits(source: str, findings: Sequence[Finding]) -> tuple[str, list[Fin
 
 
 def fix_source(source: str, path: str, settings: Settings) -> tuple[str, list[Finding]]:
-    """Apply safe fixes until none is left; returns the text and what was fixed."""
+    """Apply safe fixes until none is left; returns the text and what was fixed.
+
+    A round of edits that would turn code Python compiles into code it does not
+    is dropped whole: a fix never breaks a file, whatever positions it was given.
+    """
     from .engine import lint_source
 
     fixed: list[Finding] = []
+    compiles = _compiles(source)
     for _ in range(MAX_ROUNDS):
         findings = lint_source(source, path, settings)
         new, applied = apply_edits(source, findings)
-        if not applied or new == source:
+        if not applied or new == source or (compiles and not _compiles(new)):
             break
         source = new
         fixed.extend(applied)
     return source, fixed
+
+
+def _compiles(source: str) -> bool:
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<fix>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

@@ -25,7 +25,7 @@ from typing import Any
 import libcst as cst
 
 from .config import Settings
-from .engine import SYNTAX_ERROR, _syntax_error, lint_source, rules_for
+from .engine import SYNTAX_ERROR, _syntax_error, lint_source, python_tree, rules_for
 from .findings import Finding, Location
 from .rules import ALL_RULES
 from .source import SourceError
@@ -283,7 +283,7 @@ def _compiles(line: str) -> bool:
             ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
             dont_inherit=True,
         )
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
@@ -363,7 +363,7 @@ def lint_notebook(path: str, text: str, settings: Settings | None = None) -> lis
     raw = lint_source(notebook.source, path, settings, rules=rules)
     if any(f.code == SYNTAX_ERROR for f in raw):
         # Find the cells that do not parse alone, report them, lint the rest.
-        broken = {cell.index for cell in notebook.cells if _parse_error(cell) is not None}
+        broken = {cell.index for cell in notebook.cells if _parse_error(cell, path) is not None}
         if broken:
             notebook, more = _drop_broken(notebook, broken, path, report_syntax)
             findings.extend(more)
@@ -389,7 +389,14 @@ def _drop_broken(
     return notebook.without(broken), findings
 
 
-def _parse_error(cell: NotebookCell) -> cst.ParserSyntaxError | Exception | None:
+def _parse_error(
+    cell: NotebookCell, path: str
+) -> Finding | cst.ParserSyntaxError | Exception | None:
+    """Why ``cell`` alone cannot be parsed: CPython's verdict first (libcst never
+    sees what it rejects or what :mod:`reglint.limits` refuses), then libcst's."""
+    verdict = python_tree(cell.text, path)
+    if isinstance(verdict, Finding):
+        return verdict
     try:
         cst.parse_module(cell.text)
     except cst.ParserSyntaxError as exc:
@@ -400,8 +407,10 @@ def _parse_error(cell: NotebookCell) -> cst.ParserSyntaxError | Exception | None
 
 
 def _cell_syntax_error(cell: NotebookCell, path: str) -> Finding:
-    exc = _parse_error(cell)
-    if isinstance(exc, cst.ParserSyntaxError):
+    exc = _parse_error(cell, path)
+    if isinstance(exc, Finding):
+        finding = exc
+    elif isinstance(exc, cst.ParserSyntaxError):
         finding = _syntax_error(cell.text, path, exc)
     else:
         where = Location(max(1, len(cell.lines)), 1)
