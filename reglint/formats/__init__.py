@@ -13,6 +13,20 @@ Renderer = Callable[[Sequence[Finding]], str]
 Streamer = Callable[[Iterable[Sequence[Finding]]], Iterator[str]]
 
 
+def printable(text: str) -> str:
+    """``text`` as valid Unicode, for output: the undecodable bytes of a file
+    name (``os.fsdecode``'s surrogate escapes) as ``\\xNN``, any other lone
+    surrogate as ``\\udNNN``. Valid text is returned as is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def renderer(name: str) -> Renderer:
     """The ``render(findings) -> str`` function of format ``name``."""
     module = importlib.import_module(f"{__name__}.{name}_format")

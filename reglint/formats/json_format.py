@@ -9,6 +9,7 @@ from typing import Any
 
 from ..findings import Finding, Fix, Location
 from ..ruledocs import DOCS_URL
+from . import printable
 
 
 def _loc(loc: Location) -> dict[str, int]:
@@ -36,8 +37,8 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     return {
         "cell": None if finding.cell is None else finding.cell + 1,  # 1-based, as ruff
         "code": finding.code,
-        "message": finding.message,
-        "filename": finding.filename,
+        "message": printable(finding.message),
+        "filename": printable(finding.filename),
         "location": _loc(finding.location),
         "end_location": _loc(finding.end_location),
         "fix": _fix(finding.fix),

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..findings import Edit, Finding, Fix, Location
+from . import printable
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -46,7 +47,8 @@ def artifact_location(path: str, root: Path | None = None) -> dict[str, str]:
     parts = [p for p in PurePath(os.path.normpath(candidate)).parts if p != "."]
     if not parts or parts[0] == "..":
         return {"uri": candidate.resolve().as_uri()}
-    return {"uri": quote("/".join(parts)), "uriBaseId": SRCROOT}
+    # Percent-encoded bytes: a file name that is not valid UTF-8 keeps its bytes.
+    return {"uri": quote(os.fsencode("/".join(parts))), "uriBaseId": SRCROOT}
 
 
 def original_uri_base_ids(root: Path | None = None) -> dict[str, Any]:
@@ -130,7 +132,7 @@ def _result(finding: Finding, index: int, root: Path) -> dict[str, Any]:
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": "error",
-        "message": {"text": where + finding.message},
+        "message": {"text": where + printable(finding.message)},
         "locations": [
             {
                 "physicalLocation": {

@@ -4,18 +4,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..findings import Finding
+from . import printable
 
 
 def where(finding: Finding) -> str:
     """``path:row:col`` or, in a notebook, ``path:cell N:row:col`` (N from 1)."""
     if finding.cell is not None and finding.cell_location is not None:
         loc = finding.cell_location
-        return f"{finding.filename}:cell {finding.cell + 1}:{loc.row}:{loc.column}"
-    return f"{finding.filename}:{finding.location.row}:{finding.location.column}"
+        return f"{printable(finding.filename)}:cell {finding.cell + 1}:{loc.row}:{loc.column}"
+    return f"{printable(finding.filename)}:{finding.location.row}:{finding.location.column}"
 
 
 def render(findings: Sequence[Finding]) -> str:
-    return "".join(f"{where(f)}: {f.code} {f.message}\n" for f in findings)
+    return "".join(f"{where(f)}: {f.code} {printable(f.message)}\n" for f in findings)
 
 
 def stream(chunks: Iterable[Sequence[Finding]]) -> Iterator[str]:
