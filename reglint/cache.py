@@ -54,6 +54,8 @@ from .findings import Edit, Finding, Fix, Location
 CACHE_DIR_NAME = ".reglint_cache"
 MAX_AGE_DAYS = 30
 RACY_NS = 2_000_000_000
+#: A cache file larger than this is ignored (and rewritten) rather than read.
+MAX_CACHE_BYTES = 256 * 1024 * 1024
 _FORMAT = 1
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -129,8 +131,24 @@ def _loc(loc: Location | None) -> list[int] | None:
     return None if loc is None else [loc.row, loc.column]
 
 
-def _unloc(data: Any) -> Location | None:
-    return None if data is None else Location(int(data[0]), int(data[1]))
+def _unloc(data: Any) -> Location:
+    if not (isinstance(data, list) and len(data) == 2 and all(_is_int(v) for v in data)):
+        raise TypeError("not a location")
+    return Location(data[0], data[1])
+
+
+def _unloc_opt(data: Any) -> Location | None:
+    return None if data is None else _unloc(data)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
 
 
 def finding_to_json(f: Finding, path: str) -> list[Any]:
@@ -154,27 +172,53 @@ def finding_to_json(f: Finding, path: str) -> list[Any]:
     ]
 
 
-def finding_from_json(data: list[Any], path: str) -> Finding:
+def finding_from_json(data: Any, path: str) -> Finding:
+    """The finding :func:`finding_to_json` wrote; TypeError or ValueError if
+    ``data`` is anything else (every field is type-checked: the cache is input)."""
+    if not (isinstance(data, list) and len(data) == 9):
+        raise TypeError("not a finding")
     code, message, filename, loc, end, fix, cell, cell_loc, fixed = data
     fix_obj = None
     if fix is not None:
+        if not (isinstance(fix, list) and len(fix) == 3 and isinstance(fix[2], list)):
+            raise TypeError("not a fix")
         fmsg, applicability, edits = fix
-        fix_obj = Fix(
-            fmsg, tuple(Edit(c, _unloc(a), _unloc(b)) for c, a, b in edits), applicability
-        )
-    for value in (code, message):
-        if not isinstance(value, str):
-            raise TypeError("not a string")
+        if applicability not in ("safe", "unsafe"):
+            raise ValueError("unknown applicability")
+        fix_obj = Fix(_str(fmsg), tuple(_edit(e) for e in edits), applicability)
+    if not (cell is None or _is_int(cell)) or not isinstance(fixed, bool):
+        raise TypeError("not a cell index or flag")
     return Finding(
-        code,
-        message,
-        path if filename is None else filename,
+        _str(code),
+        _str(message),
+        path if filename is None else _str(filename),
         _unloc(loc),
         _unloc(end),
         fix_obj,
         cell,
-        _unloc(cell_loc),
-        bool(fixed),
+        _unloc_opt(cell_loc),
+        fixed,
+    )
+
+
+def _edit(data: Any) -> Edit:
+    if not (isinstance(data, list) and len(data) == 3):
+        raise TypeError("not an edit")
+    return Edit(_str(data[0]), _unloc(data[1]), _unloc(data[2]))
+
+
+def _valid_entry(entry: Any) -> bool:
+    """``[stat signature or None, digest, day last used, findings]``."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 4
+        and (
+            entry[0] is None
+            or (isinstance(entry[0], list) and len(entry[0]) == 4 and all(map(_is_int, entry[0])))
+        )
+        and isinstance(entry[1], str)
+        and _is_int(entry[2])
+        and isinstance(entry[3], list)
     )
 
 
@@ -203,14 +247,20 @@ class Cache:
     @classmethod
     def load(cls, settings: Settings) -> Cache:
         cache = cls(settings)
+        if _unusable_dir(cache.dir) or _unusable_dir(cache.file.parent):
+            return cache  # reported when it is written
+        from .source import SourceError, read_bytes
+
         try:
-            with open(cache.file, "rb") as fh:
-                data = json.loads(fh.read())
-        except (FileNotFoundError, NotADirectoryError):
+            data = json.loads(read_bytes(cache.file, MAX_CACHE_BYTES)[0])
+        except SourceError as exc:
+            if os.path.lexists(cache.file):
+                cache._warn(f"cannot read the cache {cache.file} ({exc}); linting without it")
+                cache.changed = True  # rewrite it
             return cache
-        except (OSError, ValueError) as exc:
+        except (ValueError, RecursionError) as exc:
             cache._warn(f"cannot read the cache {cache.file} ({_reason(exc)}); linting without it")
-            cache.changed = True  # rewrite it
+            cache.changed = True
             return cache
         entries = data.get("files") if isinstance(data, dict) else None
         if not isinstance(entries, dict) or data.get("format") != _FORMAT:
@@ -227,7 +277,7 @@ class Cache:
     def _findings(self, entry: list[Any], path: str) -> list[Finding] | None:
         try:
             return [finding_from_json(f, path) for f in entry[3]]
-        except (TypeError, ValueError, IndexError, KeyError):
+        except (TypeError, ValueError):
             self._warn(f"the cache {self.file} is corrupt; linting without it")
             return None
 
@@ -236,7 +286,7 @@ class Cache:
         ``(None, digest)``: the content digest the cached findings belong to,
         or None if there are none (the file must be linted)."""
         entry = self.entries.get(self.key(path))
-        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[1], str)):
+        if not _valid_entry(entry):
             return None, None
         try:
             st = os.stat(path)
@@ -280,15 +330,11 @@ class Cache:
         if not self.changed:
             return
         oldest = self.today - MAX_AGE_DAYS
-        entries = {
-            k: e
-            for k, e in self.entries.items()
-            if isinstance(e, list) and len(e) == 4 and isinstance(e[2], int) and e[2] >= oldest
-        }
+        entries = {k: e for k, e in self.entries.items() if _valid_entry(e) and e[2] >= oldest}
         payload = json.dumps({"format": _FORMAT, "files": entries}, separators=(",", ":")).encode()
         try:
             ensure_dir(self.dir)
-            self.file.parent.mkdir(exist_ok=True)
+            _make_dir(self.file.parent)
             import tempfile
 
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-", suffix=".json")
@@ -309,15 +355,47 @@ class Cache:
 
 
 def ensure_dir(directory: Path) -> None:
-    """Create the cache directory with its ``CACHEDIR.TAG`` and ``.gitignore``."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Create the cache directory with its ``CACHEDIR.TAG`` and ``.gitignore``.
+
+    Nothing is written through a symlink: a cache directory that is a link (or
+    not a directory) is an error, and an existing name, even a dangling link,
+    is left alone.
+    """
+    _make_dir(directory)
     for name, text in (
         ("CACHEDIR.TAG", CACHEDIR_TAG),
         (".gitignore", "# Automatically created by reglint.\n*\n"),
     ):
-        target = directory / name
-        if not target.exists():
-            target.write_text(text, encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(directory / name, flags, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def _make_dir(directory: Path) -> None:
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory)
+    reason = _unusable_dir(directory)
+    if reason:
+        raise NotADirectoryError(0, f"{directory.name} is {reason}")
+
+
+def _unusable_dir(directory: Path) -> str | None:
+    """Why ``directory`` cannot hold the cache, if it exists but is not a real directory."""
+    import stat
+
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return "a symlink"
+    if not stat.S_ISDIR(st.st_mode):
+        return "not a directory"
+    return None
 
 
 def _prune_files(directory: Path, keep: Path, max_age_s: float) -> None:

@@ -19,7 +19,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def error(message: str) -> None:
-    click.echo(f"reglint: error: {message}", err=True)
+    from .formats import printable  # a file name that is not UTF-8 shows its bytes as \xNN
+
+    click.echo(f"reglint: error: {printable(message)}", err=True)
 
 
 def _codes(values: Sequence[str]) -> tuple[str, ...] | None:
@@ -35,7 +37,10 @@ class ReglintGroup(click.Group):
     modules cost start-up time that ``--version`` and ``rules`` need not pay).
     """
 
-    lazy_commands: ClassVar[dict[str, str]] = {"audit": "reglint.audit.command:audit"}
+    lazy_commands: ClassVar[dict[str, str]] = {
+        "audit": "reglint.audit.command:audit",
+        "server": "reglint.server.command:server",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -206,7 +211,7 @@ def check(
         if not quiet:
             n = run.changed
             click.echo(f"Added {n} noqa directive{'s' if n != 1 else ''}.", err=True)
-        return _exit(found.missing, run.errors, run.linted, 0, exit_zero)
+        return _exit([*found.missing, *run.unfixed], run.errors, run.linted, 0, exit_zero)
 
     tally = Tally()
     chunks = tally.counting(run.chunks())
@@ -230,7 +235,7 @@ def check(
             err=bool(output_file) or statistics,
         )
     remaining = (1 if run.changed else 0) if diff else tally.total
-    return _exit(found.missing, run.errors, run.linted, remaining, exit_zero)
+    return _exit([*found.missing, *run.unfixed], run.errors, run.linted, remaining, exit_zero)
 
 
 def _write(out, text: str) -> None:
@@ -260,6 +265,7 @@ class _Run:
         self.files, self.settings, self.jobs = files, settings, jobs
         self.fix, self.diff, self.add_noqa, self.no_cache = fix, diff, add_noqa, no_cache
         self.errors: list[str] = []
+        self.unfixed: list[str] = []  # files whose fixes could not be written
         self.changed = 0
         self.linted = 0
 
@@ -276,31 +282,53 @@ class _Run:
                 continue
             self.linted += 1
             if self.add_noqa:
-                self.changed += _add_noqa(result.path, result.findings)
+                from .source import SourceError
+
+                try:
+                    self.changed += _add_noqa(result.path, result.findings)
+                except SourceError as exc:
+                    error(f"{result.path}: cannot write the noqa comments: {exc}; not changed")
+                    self.unfixed.append(result.path)
                 continue
             if result.fixed_source is not None and result.source is not None:
                 if self.diff:
                     _print_diff(result.path, result.source, result.fixed_source)
-                else:
-                    from .source import write_source
+                elif not self._write(result.path, result.source, result.fixed_source):
+                    from .engine import lint_source
 
-                    if not write_source(result.path, result.source, result.fixed_source):
-                        error(f"{result.path}: changed while linting; not fixed")
-                        continue
+                    yield lint_source(result.source, result.path, self.settings)
+                    continue
                 self.changed += len(result.fixed)
             yield result.findings
+
+    def _write(self, path: str, source: str, fixed: str) -> bool:
+        """Write one file's fixes; a file that cannot be written costs one line
+        (its findings are then those of the text as read) and exit code 2."""
+        from .source import SourceError, write_source
+
+        try:
+            if write_source(path, source, fixed):
+                return True
+            reason = "changed while linting"
+        except SourceError as exc:
+            reason = f"cannot write the fixes: {exc}"
+        error(f"{path}: {reason}; not fixed")
+        self.unfixed.append(path)
+        return False
 
 
 def _print_diff(path: str, old: str, new: str) -> None:
     import difflib
+
+    from .formats import printable
 
     click.echo(
         "".join(
             difflib.unified_diff(
                 old.splitlines(keepends=True),
                 new.splitlines(keepends=True),
-                fromfile=path,
-                tofile=path,
+                fromfile=printable(path),
+                tofile=printable(path),
             )
         ),
         nl=False,
@@ -309,30 +337,47 @@ def _print_diff(path: str, old: str, new: str) -> None:
 
 def _add_noqa(path: str, findings: list[Finding]) -> int:
     """Write ``# noqa`` for ``findings``; a line where a comment would change the
-    code's meaning (inside a multi-line string) is left alone."""
-    import ast
-
+    code's meaning (inside a multi-line string) is left alone, and so is a file
+    that was not analyzed (RL000: Python rejects it, or it is beyond reglint's limits)."""
     from .noqa import add_noqa
     from .source import read_source, write_source
 
+    if any(f.code == "RL000" for f in findings):
+        return 0
     by_row: dict[int, set[str]] = defaultdict(set)
     for f in findings:
-        if f.cell is None and f.code != "RL000":
+        if f.cell is None:
             by_row[f.location.row].add(f.code)
     if not by_row:
         return 0
     original = read_source(path)
-    before = ast.dump(ast.parse(original))
+    before = _ast_dump(original)
+    if before is None:  # changed since it was linted
+        return 0
     new, count = add_noqa(original, by_row)
-    if ast.dump(ast.parse(new)) != before:
+    if _ast_dump(new) != before:
         new, count = original, 0
         for row, codes in sorted(by_row.items()):
             candidate, n = add_noqa(new, {row: codes})
-            if n and ast.dump(ast.parse(candidate)) == before:
+            if n and _ast_dump(candidate) == before:
                 new, count = candidate, count + n
     if count:
         write_source(path, original, new)
     return count
+
+
+def _ast_dump(source: str) -> str | None:
+    """CPython's tree of ``source`` as text, None if it cannot be parsed."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(source, "<noqa>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return ast.dump(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 @main.command("rules")

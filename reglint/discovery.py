@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ def discover(paths: Iterable[str], settings: Settings, force_exclude: bool = Fal
     A file named explicitly is linted even if excluded (as in ruff), unless
     ``force_exclude`` (what pre-commit, which passes every changed file, wants).
     Directories are walked without following symlinks, so a link loop cannot
-    recurse; a symlinked file named explicitly is read through the link.
+    recurse, and only regular files (or links to them) are collected from them;
+    a file named explicitly is kept whatever it is, so that reading it reports
+    why it cannot be linted.
     """
     out = Discovery()
     seen: set[str] = set()
@@ -57,5 +60,14 @@ def _walk(root: Path, settings: Settings) -> Iterable[str]:
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
                 full = os.path.normpath(os.path.join(dirpath, name))
-                if not settings.is_excluded(full):
+                if not settings.is_excluded(full) and not _special(full):
                     yield full
+
+
+def _special(path: str) -> bool:
+    """A FIFO, socket or device (through symlinks): skipped in a walk. A path
+    that cannot be stat'ed is kept, so reading it reports why."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

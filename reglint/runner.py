@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .engine import lint_source
 from .findings import Finding
-from .source import MAX_BYTES, SourceError, decode_source
+from .source import SourceError, decode_source, read_bytes
 
 if TYPE_CHECKING:
     from .cache import StatKey
@@ -49,17 +49,11 @@ def lint_file(path: str, settings: Settings, fix: bool = False) -> FileResult:
 
 
 def _read(path: str) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and its stat, taken *before* reading (see reglint.cache)."""
-    notebook = path.endswith(".ipynb")
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            data = fh.read() if notebook else fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc)) from None
-    if not notebook and len(data) > MAX_BYTES:
-        raise SourceError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, skipped")
-    return data, st
+    """The file's bytes and its stat, taken *before* reading (see reglint.cache).
+
+    Only regular files are read, notebooks with the same size limit as sources.
+    """
+    return read_bytes(path)
 
 
 def _lint_data(path: str, data: bytes, settings: Settings, fix: bool) -> FileResult:
@@ -115,9 +109,18 @@ def _check(path: str, settings: Settings, expected: str | None) -> Checked:
 
 
 def _do(job: Job, settings: Settings, fix: bool) -> Any:
-    if isinstance(job, str):
-        return lint_file(job, settings, fix)
-    return _check(job[0], settings, job[1])
+    """One job's answer; a defect met on one file costs only that file."""
+    try:
+        if isinstance(job, str):
+            return lint_file(job, settings, fix)
+        return _check(job[0], settings, job[1])
+    except Exception as exc:
+        if os.environ.get("REGLINT_DEBUG"):
+            raise
+        path = job if isinstance(job, str) else job[0]
+        error = f"analysis failed ({type(exc).__name__}: {exc}); please report it"
+        result = FileResult(path, error=" ".join(error.split()))
+        return result if isinstance(job, str) else (result, None, None)
 
 
 _worker_settings: Settings | None = None
@@ -131,7 +134,49 @@ def _init_worker(settings: Settings, fix: bool) -> None:
 
 def _lint_chunk(jobs: Sequence[Job]) -> list[Any]:
     assert _worker_settings is not None
-    return [_do(job, _worker_settings, _worker_fix) for job in jobs]
+    return [_do_in_worker(job, _worker_settings, _worker_fix) for job in jobs]
+
+
+#: Test-only: a worker process that is given a file of this name kills itself
+#: with SIGSEGV, so that tests can crash a worker for real.
+CRASH_TEST_VARIABLE = "REGLINT_TEST_CRASH_FILE"
+
+
+def _do_in_worker(job: Job, settings: Settings, fix: bool) -> Any:
+    crash = os.environ.get(CRASH_TEST_VARIABLE)
+    if crash and os.path.basename(job if isinstance(job, str) else job[0]) == crash:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return _do(job, settings, fix)
+
+
+def _isolated(job: Job, settings: Settings, fix: bool, context: Any) -> Any:
+    """``_do(job)`` in a process of its own: if it dies, only this file's
+    result is lost, reported as an error."""
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(writer, job, settings, fix), daemon=True)
+    process.start()
+    writer.close()
+    try:
+        result = reader.recv()
+    except EOFError:
+        result = None
+    finally:
+        reader.close()
+        process.join()
+    if result is not None:
+        return result
+    code = process.exitcode or 0
+    reason = f"signal {-code}" if code < 0 else f"exit code {code}"
+    path = job if isinstance(job, str) else job[0]
+    crashed = FileResult(path, error=f"analysis crashed ({reason})")
+    return crashed if isinstance(job, str) else (crashed, None, None)
+
+
+def _child(writer: Any, job: Job, settings: Settings, fix: bool) -> None:
+    writer.send(_do_in_worker(job, settings, fix))
+    writer.close()
 
 
 def default_jobs() -> int:
@@ -155,13 +200,23 @@ def _execute(
     method = "fork" if sys.platform == "linux" else None
     import multiprocessing  # here: a single-file (pre-commit) run never needs them
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context(method)
+    done = 0
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(settings, fix)
     ) as pool:
-        for results in pool.map(_lint_chunk, chunks):
-            yield from results
+        try:
+            for results in pool.map(_lint_chunk, chunks):
+                yield from results
+                done += 1
+        except BrokenProcessPool:  # a worker died (a signal): which file killed it is unknown
+            pass
+    # The files not yet answered, each in a process of its own.
+    for chunk in chunks[done:]:
+        for job in chunk:
+            yield _isolated(job, settings, fix, context)
 
 
 def lint_files(

@@ -101,8 +101,9 @@ def test_invalid_config_is_one_line_exit_two(tmp_path):
     write(tmp_path, "a.py", BAD)
     result = run_reglint("check", "a.py", cwd=tmp_path)
     assert result.returncode == 2
-    assert (
-        result.stderr.strip() == "reglint: error: [tool.reglint] select must be a list of strings"
+    assert result.stderr.strip() == (
+        f"reglint: error: {tmp_path / 'pyproject.toml'}: [tool.reglint] select must be a list of"
+        " strings"
     )
     write(tmp_path, "pyproject.toml", "[tool.reglint\n")
     result = run_reglint("check", "a.py", cwd=tmp_path)
