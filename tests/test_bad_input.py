@@ -55,16 +55,16 @@ def test_syntax_error_is_rl000_and_other_files_still_linted(tmp_path):
         ("binary.py", bytes(range(256)) * 4, "binary file"),
     ],
 )
-def test_undecodable_files_are_one_line_errors(tmp_path, name, data, message):
+def test_undecodable_files_are_rl900_findings(tmp_path, name, data, message):
     (tmp_path / name).write_bytes(data)
     (tmp_path / "bad.py").write_text(BAD)
     result, findings = lint_json(tmp_path, ".")
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"reglint: error: {name}: ") and message in line
-    assert [f["filename"] for f in findings] == ["bad.py"]
-    assert result.returncode == 1  # the other files were linted
+    assert result.stderr == ""
+    assert [(f["filename"], f["code"]) for f in findings] == [("bad.py", "RL001"), (name, "RL900")]
+    assert message in findings[1]["message"] and "\n" not in findings[1]["message"]
+    assert result.returncode == 1
     alone = run_reglint("check", name, cwd=tmp_path)
-    assert alone.returncode == 2  # nothing could be linted
+    assert alone.returncode == 1 and "All checks passed" not in alone.stdout + alone.stderr
 
 
 def test_pep263_coding_cookie_is_honoured(tmp_path):
@@ -86,7 +86,7 @@ def test_bom_and_crlf_keep_positions_and_fix_keeps_them(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode())
     _result, findings = lint_json(tmp_path, "crlf.py")
     assert [(f["location"]["row"], f["location"]["column"]) for f in findings] == [(2, 26)]
-    assert run_reglint("check", "--fix", "crlf.py", cwd=tmp_path).returncode == 0
+    assert run_reglint("check", "--fix", "--unsafe-fixes", "crlf.py", cwd=tmp_path).returncode == 0
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
@@ -113,8 +113,11 @@ def test_symlink_loops(tmp_path):
     os.symlink("..", tmp_path / "pkg" / "loop")
     os.symlink("self.py", tmp_path / "self.py")
     result, findings = lint_json(tmp_path, ".")
-    assert [f["filename"] for f in findings] == ["pkg/bad.py"]
-    assert "self.py: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted((f["filename"], f["code"]) for f in findings) == [
+        ("pkg/bad.py", "RL001"),
+        ("self.py", "RL900"),
+    ]
+    assert result.stderr == ""
 
 
 def _check_as_nobody(directory, *args):
@@ -180,8 +183,11 @@ def test_unreadable_file():
         code, out, err = _check_as_nobody(
             directory, "--format", "json", "-j", "1", "--no-cache", "secret.py", "bad.py"
         )
-        assert err.strip() == "reglint: error: secret.py: Permission denied"
-        assert [f["filename"] for f in json.loads(out)] == ["bad.py"]
+        assert err.strip() == ""
+        findings = {f["filename"]: (f["code"], f["message"]) for f in json.loads(out)}
+        assert findings["bad.py"][0] == "RL001"
+        assert findings["secret.py"] == ("RL900", "cannot read the file: Permission denied")
+        assert len(findings) == 2
         assert code == 1
     finally:
         shutil.rmtree(directory)
@@ -193,7 +199,7 @@ def test_check_never_writes_to_linted_files(tmp_path):
         (tmp_path / name).write_text(text)
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.glob("*.py")}
     run_reglint("check", ".", cwd=tmp_path)
-    run_reglint("check", "--diff", ".", cwd=tmp_path)
+    run_reglint("check", "--diff", "--unsafe-fixes", ".", cwd=tmp_path)
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.glob("*.py")}
     assert before == after
 

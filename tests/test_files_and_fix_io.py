@@ -51,13 +51,19 @@ def errors(result) -> list[str]:
     return result.stderr.strip().splitlines()
 
 
+def io_errors(findings: list[dict]) -> dict[str, str]:
+    """File name -> message of the RL900 findings (files that could not be read)."""
+    return {f["filename"]: f["message"] for f in findings if f["code"] == "RL900"}
+
+
 def test_a_fifo_named_on_the_command_line_is_refused_without_blocking(tmp_path):
     (tmp_path / "bad.py").write_text(BAD)
     os.mkfifo(tmp_path / "x.py")
     result = check(tmp_path, "--format", "json", "x.py", "bad.py")
-    assert errors(result) == ["reglint: error: x.py: not a regular file (a FIFO)"]
-    assert [f["filename"] for f in json.loads(result.stdout)] == ["bad.py"]
-    assert result.returncode == 1  # the other file was linted
+    findings = json.loads(result.stdout)
+    assert io_errors(findings) == {"x.py": "cannot read the file: not a regular file (a FIFO)"}
+    assert [f["filename"] for f in findings if f["code"] != "RL900"] == ["bad.py"]
+    assert result.returncode == 1
 
 
 def test_special_files_in_a_walk_are_skipped(tmp_path):
@@ -87,19 +93,20 @@ def test_special_files_named_on_the_command_line(tmp_path, name, target, kind):
     (tmp_path / "bad.py").write_text(BAD)
     os.symlink(target, tmp_path / name)
     result = check(tmp_path, "--format", "json", name, "bad.py")
-    if kind is None:
-        assert result.stderr == ""
-    else:
-        assert errors(result) == [f"reglint: error: {name}: not a regular file ({kind})"]
-    assert "bad.py" in {f["filename"] for f in json.loads(result.stdout)}
+    findings = json.loads(result.stdout)
+    assert result.stderr == ""
+    expected = {} if kind is None else {name: f"cannot read the file: not a regular file ({kind})"}
+    assert io_errors(findings) == expected
+    assert "bad.py" in {f["filename"] for f in findings}
 
 
 def test_a_socket_named_on_the_command_line(tmp_path):
     (tmp_path / "bad.py").write_text(BAD)
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(tmp_path / "s.py"))
-        result = check(tmp_path, "s.py", "bad.py")
-    assert errors(result)[0] == "reglint: error: s.py: not a regular file (a socket)"
+        result = check(tmp_path, "--format", "json", "s.py", "bad.py")
+    findings = json.loads(result.stdout)
+    assert io_errors(findings) == {"s.py": "cannot read the file: not a regular file (a socket)"}
     assert result.returncode == 1
 
 
@@ -165,9 +172,9 @@ def test_fix_writes_through_a_symlink_and_keeps_the_link(tmp_path):
     target = tmp_path / "real" / "model.py"
     target.write_text(BAD)
     os.symlink("real/model.py", tmp_path / "link.py")
-    diff = check(tmp_path, "--diff", "link.py")
+    diff = check(tmp_path, "--diff", "--unsafe-fixes", "link.py")
     assert diff.returncode == 1 and FIXED in diff.stdout and target.read_text() == BAD
-    result = check(tmp_path, "--fix", "link.py")
+    result = check(tmp_path, "--fix", "--unsafe-fixes", "link.py")
     assert result.returncode == 0, result.stderr
     assert os.path.islink(tmp_path / "link.py")
     assert os.readlink(tmp_path / "link.py") == "real/model.py"
@@ -180,7 +187,9 @@ def test_fix_of_one_file_reached_twice_writes_it_once_without_error(tmp_path):
     for i in range(20):  # enough files for the process pool
         (tmp_path / f"m{i:02}.py").write_text(BAD)
     os.symlink("m00.py", tmp_path / "alias.py")
-    result = run_reglint("check", "--no-cache", "-j", "2", "--fix", ".", cwd=tmp_path)
+    result = run_reglint(
+        "check", "--no-cache", "-j", "2", "--fix", "--unsafe-fixes", ".", cwd=tmp_path
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert (tmp_path / "m00.py").read_text().count("kernel_regularizer") == 1
     assert os.path.islink(tmp_path / "alias.py")
@@ -209,7 +218,7 @@ def test_a_file_deleted_during_fix_costs_one_line_and_the_others_are_fixed(tmp_p
     monkeypatch.setattr(runner, "_lint_data", lint_then_delete)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
-        main, ["check", "--no-cache", "-j", "1", "--fix", "--format", "json", "."]
+        main, ["check", "--no-cache", "-j", "1", "--fix", "--unsafe-fixes", "--format", "json", "."]
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
@@ -233,7 +242,9 @@ def test_a_file_changed_during_fix_is_left_alone_and_reported(tmp_path, monkeypa
 
     monkeypatch.setattr(runner, "_lint_data", lint_then_edit)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["check", "--no-cache", "-j", "1", "--fix", "."])
+    result = CliRunner().invoke(
+        main, ["check", "--no-cache", "-j", "1", "--fix", "--unsafe-fixes", "."]
+    )
     assert result.exit_code == 2
     assert result.stderr.strip() == "reglint: error: edited.py: changed while linting; not fixed"
     assert (tmp_path / "edited.py").read_text() == BAD + "# edited\n"
@@ -304,8 +315,12 @@ def test_unwritable_files_cost_one_line_each_and_the_rest_are_fixed(shared_dir):
         if rel != "open/readonly.py":
             os.chown(root / rel, 65534, 65534)
     os.chmod(root / "open/readonly.py", 0o644)  # root's: 'nobody' may read, not write
-    args = ["--no-cache", "-j", "1", "--format", "json", "open", "locked"]
-    code, out, err = _as_nobody(shared_dir, ["check", "--diff", *args], ["check", "--fix", *args])
+    args = ["--no-cache", "-j", "1", "--unsafe-fixes", "--format", "json", "open", "locked"]
+    code, out, err = _as_nobody(
+        shared_dir,
+        ["check", "--no-cache", "--diff", "--unsafe-fixes", "open", "locked"],
+        ["check", "--fix", *args],
+    )
     assert sorted(err.strip().splitlines()) == [
         "reglint: error: locked/mine.py: cannot write the fixes: Permission denied; not fixed",
         "reglint: error: open/readonly.py: cannot write the fixes: Permission denied; not fixed",

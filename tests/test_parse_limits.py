@@ -12,8 +12,8 @@ from reglint_testing import run_reglint
 from reglint import limits
 from reglint.config import Settings
 from reglint.engine import lint_source, python_tree
-from reglint.fixes import fix_source
 from reglint.findings import Finding
+from reglint.fixes import fix_source
 
 LAYER = "keras.layers.Dense(3)"
 
