@@ -39,8 +39,15 @@ def run_worker(paths: list[str], options: AuditOptions) -> list[AuditReport]:
         ]
     for line in proc.stdout.splitlines():
         if line.startswith(MARKER):
-            data = json.loads(line[len(MARKER) :])
-            return [AuditReport.from_dict(d) for d in data]
+            try:
+                reports = [AuditReport.from_dict(d) for d in json.loads(line[len(MARKER) :])]
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                return [
+                    AuditReport(p, "unknown", error=f"unreadable tf_keras worker reply: {e}")
+                    for p in paths
+                ]
+            if len(reports) == len(paths):
+                return reports
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     return [AuditReport(p, "unknown", error=f"the tf_keras worker failed: {tail}") for p in paths]
 
