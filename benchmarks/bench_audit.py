@@ -1,6 +1,7 @@
 """Time the auditor's steps on a MobileNetV2-sized model against one ``train_on_batch``.
 
     python benchmarks/bench_audit.py [--input-size 96] [--batch-size 4]
+    python benchmarks/bench_audit.py --many 30 [--jobs 1 2] [--repeat 1]
 
 MobileNetV2 (weights=None) is rebuilt from its config with an L2 kernel /
 depthwise regularizer on every catalog layer, saved to a temporary ``.keras``,
@@ -8,12 +9,19 @@ then: import, load, inspection (one forward pass + per-weight penalties) and
 verification (the auditor's training step) are timed, next to a plain
 ``train_on_batch`` of the same model (the first call, which traces, and a
 second one). Target: inspection + verification <= 2x the first train_on_batch.
+
+``--many N`` times ``reglint audit -j J`` on N small saved models (one process,
+whole wall time) against the floor measured in the same run: one process that
+imports TensorFlow and Keras, then loads each model and runs one
+``train_on_batch``. Target: ``-j 1`` <= 1.5x the floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +47,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--input-size", type=int, default=96)
     ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--many", type=int, metavar="N", help="time N small models instead")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="-j values (--many)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each command (--many)")
     args = ap.parse_args()
+    if args.many:
+        many_models(args.many, args.jobs, args.repeat)
+        return
 
     t = time.perf_counter()
     import keras
@@ -111,6 +125,68 @@ def main() -> None:
         f"(inspection + verification) / second train_on_batch = "
         f"{(t_inspect + t_verify) / t_tob:.2f}x"
     )
+
+
+#: A child that does what the auditor cannot avoid: import TF + Keras, load, one step.
+FLOOR = """
+import sys, numpy as np
+import tensorflow, keras
+for path in sys.argv[1:]:
+    m = keras.models.load_model(path)
+    x = np.random.default_rng(0).standard_normal((4, *m.inputs[0].shape[1:])).astype("float32")
+    m.train_on_batch(x, np.zeros((4, *m.outputs[0].shape[1:]), "float32"))
+"""
+
+
+def small_models(keras, n: int, dest: Path) -> list[str]:
+    """N small compiled MLP/CNN models with L2 kernels, of varying shapes."""
+    L2 = keras.regularizers.L2
+    paths = []
+    for i in range(n):
+        if i % 3 == 2:
+            inp = keras.Input((8, 8, 1))
+            x = keras.layers.Conv2D(4, 3, kernel_regularizer=L2(1e-3))(inp)
+            x = keras.layers.GlobalAveragePooling2D()(x)
+        else:
+            inp = keras.Input((4 + i % 5,))
+            x = keras.layers.Dense(8 + i % 4, "relu", kernel_regularizer=L2(1e-3))(inp)
+        out = keras.layers.Dense(2, kernel_regularizer=L2(1e-3))(x)
+        m = keras.Model(inp, out)
+        m.compile(optimizer="adam", loss="mse")
+        path = dest / f"m{i:02d}.keras"
+        m.save(path)
+        paths.append(str(path))
+    return paths
+
+
+def _wall(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd[:4])} ... failed ({proc.returncode}): {proc.stderr[-500:]}")
+    return wall
+
+
+def many_models(n: int, jobs: list[int], repeat: int) -> None:
+    import keras
+
+    with tempfile.TemporaryDirectory() as d:
+        paths = small_models(keras, n, Path(d))
+        floor = min(_wall([sys.executable, "-c", FLOOR, *paths]) for _ in range(repeat))
+        print(f"keras {keras.__version__}, {n} small models, {os.cpu_count()} CPUs")
+        print(f"floor: import tensorflow + {n} x (load + train_on_batch)   {floor:7.2f} s")
+        for j in jobs:
+            cmd = [sys.executable, "-m", "reglint", "audit", "-j", str(j), "--format", "json"]
+            wall = min(_wall([*cmd, *paths]) for _ in range(repeat))
+            target = " (target <= 1.5x)" if j == 1 else ""
+            print(f"reglint audit -j {j}: {wall:7.2f} s = {wall / floor:.2f}x the floor{target}")
+        if importlib.util.find_spec("jax") is not None:
+            cmd = [sys.executable, "-m", "reglint", "audit", "--format", "json", *paths]
+            wall = min(_wall(cmd, {"KERAS_BACKEND": "jax"}) for _ in range(repeat))
+            print(f"KERAS_BACKEND=jax reglint audit -j 1: {wall:7.2f} s = {wall / floor:.2f}x")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,11 @@ fixture is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,18 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="reglint_config_only",
         help="audit the stored config only (no TF)",
     )
-
-
-def find_models(path: Path) -> Iterator[Path]:
-    """``path`` itself, or the saved models found under a directory."""
-    if not path.is_dir() or (path / "saved_model.pb").is_file():
-        yield path
-        return
-    for p in sorted(path.iterdir()):
-        if p.is_dir():
-            yield from find_models(p)
-        elif p.suffix.lower() in MODEL_SUFFIXES:
-            yield p
+    group.addoption(
+        "--reglint-allow-incomplete",
+        action="store_true",
+        default=False,
+        dest="reglint_allow_incomplete",
+        help="do not fail a model with layers whose weights the audit cannot see",
+    )
 
 
 def _options(config: pytest.Config) -> Any:
@@ -70,6 +63,7 @@ def _options(config: pytest.Config) -> Any:
         allow=(*load_audit_options(config.rootpath).allow, *config.option.reglint_allow) or None,
         train=False if config.option.reglint_no_train else None,
         config_only=config.option.reglint_config_only or None,
+        allow_incomplete=config.option.reglint_allow_incomplete or None,
     )
 
 
@@ -97,6 +91,8 @@ class ReglintAuditFailure(Exception):
 class ReglintAuditItem(pytest.Item):
     def __init__(self, *, model_path: str, cache: _AuditCache, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # No fixtures; but some plugins' hooks (pytest-lsp 1.0) expect every item to have these.
+        self.funcargs: dict[str, Any] = {}
         self.model_path = model_path
         self.cache = cache
         self.add_marker("reglint_audit")
@@ -125,9 +121,9 @@ def pytest_collection_modifyitems(
     roots = config.option.reglint_audit
     if not roots:
         return
-    paths: list[str] = []
-    for root in roots:
-        paths.extend(str(p) for p in find_models(Path(root)))
+    from reglint.audit.discovery import expand_paths
+
+    paths = expand_paths(roots, _options(config).exclude)
     cache = _AuditCache(config, paths)
     for p in paths:
         items.append(

@@ -9,6 +9,8 @@ from typing import Any
 
 from .checks import check_weights
 from .config_audit import records_from_config
+from .discovery import refusal
+from .opaque import opaque_layers, opaque_live_layers
 from .policy import AuditOptions
 from .report import AuditReport, Verification, WeightRecord
 from .safety import refusal_message, unsafe_reasons
@@ -62,6 +64,7 @@ def audit_model(
         path=None, format="memory", flavor=flavor, keras_version=getattr(keras, "__version__", None)
     )
     _audit_live(report, model, keras, flavor, opts, private=False)
+    _mark_opaque(report, model, opts)
     return report
 
 
@@ -104,17 +107,35 @@ def audit_paths(
     paths: Sequence[str | os.PathLike[str]],
     options: AuditOptions,
     progress: Callable[[int, int, str], None] | None = None,
+    jobs: int = 1,
 ) -> list[AuditReport]:
-    """Audit several artifacts; Keras 2 ones go to one worker process together."""
+    """Audit several artifacts; Keras 2 ones go to one worker process together.
+
+    ``jobs`` > 1 audits them in that many worker processes (:mod:`.parallel`);
+    the reports come back in the order of ``paths`` either way.
+    """
+    from .loading import one_line
+
     stored: dict[int, StoredModel | AuditReport] = {}
     for i, p in enumerate(paths):
         try:
+            why_not = refusal(p)
+            if why_not is not None:
+                raise ArtifactError(why_not)
             stored[i] = read_stored_model(p)
         except ArtifactError as e:
             stored[i] = AuditReport(path=str(p), format="unknown", error=str(e))
+        except Exception as e:  # one unreadable artifact never costs the others
+            stored[i] = AuditReport(
+                path=str(p), format="unknown", error=f"cannot read the model: {one_line(e)}"
+            )
     legacy = [
         i for i, s in stored.items() if isinstance(s, StoredModel) and _needs_worker(s, options)
     ]
+    if jobs > 1 and not options.config_only:
+        from .parallel import audit_in_pool
+
+        return audit_in_pool(paths, stored, set(legacy), options, jobs, progress)
     worker_reports: dict[int, AuditReport] | None = None
     reports = []
     for i, p in enumerate(paths):
@@ -131,15 +152,23 @@ def audit_paths(
                 worker_reports = dict(zip(legacy, got, strict=True))
             reports.append(worker_reports[i])
         else:
-            reports.append(audit_stored(s, options))
+            try:
+                reports.append(audit_stored(s, options))
+            except Exception as e:
+                reports.append(
+                    AuditReport(path=s.path, format=s.format, error=f"audit failed: {one_line(e)}")
+                )
     return reports
 
 
 def _needs_worker(stored: StoredModel, options: AuditOptions) -> bool:
+    from .backend import backend_refusal
     from .loading import legacy_keras_active, tf_keras_available
 
     if options.config_only or stored.flavor != KERAS2 or legacy_keras_active():
         return False
+    if backend_refusal(stored) is not None:
+        return False  # audit_stored says why, without TensorFlow
     if stored.format == "h5" and not tf_keras_available():
         return False  # Keras 3 loads tf_keras .h5 files (keras-facts.md §6)
     return not unsafe_reasons(stored) or options.unsafe
@@ -147,6 +176,7 @@ def _needs_worker(stored: StoredModel, options: AuditOptions) -> bool:
 
 def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
     """Audit one artifact whose stored config has been read, in this process."""
+    from .backend import backend_refusal
     from .loading import LoadError, legacy_keras_active, load_model, tf_keras_available
 
     report = AuditReport(
@@ -155,26 +185,34 @@ def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
         flavor=stored.flavor,
         keras_version=stored.keras_version,
     )
+    reasons = unsafe_reasons(stored)
     if stored.format == "export":
+        if reasons and not (options.unsafe or options.config_only):
+            report.error = refusal_message(reasons)
+            return report
+        if not options.config_only and backend_refusal(stored) is not None:
+            report.error = backend_refusal(stored)
+            return report
+        if reasons and options.config_only:
+            report.notes.append(f"not loaded; contains {', '.join(reasons)}")
         _audit_export(report, stored, options)
         return report
-    reasons = unsafe_reasons(stored)
     if options.config_only:
         if reasons:
             report.notes.append(f"not loaded; contains {', '.join(reasons)}")
-        if stored.config is None:
-            report.error = (
-                "no layer config stored (a subclassed model?): --config-only cannot audit it"
-            )
-            return report
         report.weights = records_from_config(stored, options)
         check_weights(report, live=False)
+        report.opaque = opaque_layers(stored.config, options)
+        report.incomplete_allowed = options.allow_incomplete
         report.notes.append(
             "audited from the stored config only: RA002, RA004 and RA005 were not checked"
         )
         return report
     if reasons and not options.unsafe:
         report.error = refusal_message(reasons)
+        return report
+    if backend_refusal(stored) is not None:
+        report.error = backend_refusal(stored)
         return report
     if stored.flavor == KERAS2 and not legacy_keras_active():
         if stored.format != "h5" or tf_keras_available():
@@ -185,10 +223,18 @@ def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
             return report
         stored = StoredModel(**{**stored.__dict__, "flavor": "keras3"})
         report.notes.append("tf_keras is not installed: loaded with Keras 3")
+    if options.imports:
+        from .imports import ImportFailure, import_user_code
+
+        try:
+            import_user_code(options.imports, options.import_root)
+        except ImportFailure as e:
+            report.error = str(e)
+            return report
     try:
         loaded = load_model(stored, unsafe=options.unsafe)
     except LoadError as e:
-        report.error = str(e)
+        report.error = _missing_class_error(stored) or str(e)
         return report
     report.notes.extend(loaded.notes)
     _audit_live(
@@ -200,7 +246,26 @@ def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
         private=True,
         compiled=loaded.compiled,
     )
+    _mark_opaque(report, loaded.model, options)
     return report
+
+
+def _missing_class_error(stored: StoredModel) -> str | None:
+    """The one-line error naming the custom classes the model needs but nobody imported."""
+    from .imports import missing_class_message, missing_classes
+    from .loading import keras_module
+
+    try:
+        names = missing_classes(stored.config, keras_module(stored.flavor or "keras3"))
+    except Exception:
+        return None
+    return missing_class_message(names) if names else None
+
+
+def _mark_opaque(report: AuditReport, model: Any, options: AuditOptions) -> None:
+    if report.error is None:
+        report.opaque = opaque_live_layers(model, options)
+        report.incomplete_allowed = options.allow_incomplete
 
 
 def _audit_live(
@@ -212,10 +277,35 @@ def _audit_live(
     private: bool,
     compiled: bool | None = None,
 ) -> None:
+    """Inspect and verify a loaded model; Python warnings it raises become report notes."""
+    import warnings
+
+    from .report import warning_notes
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _check_live(report, model, keras, flavor, options, private, compiled)
+    report.notes.extend(warning_notes([str(w.message) for w in caught]))
+
+
+def _check_live(
+    report: AuditReport,
+    model: Any,
+    keras: Any,
+    flavor: str,
+    options: AuditOptions,
+    private: bool,
+    compiled: bool | None,
+) -> None:
     from .inspection import inspect_model
     from .loading import one_line
     from .synthetic import InputSpecError, make_inputs, model_input
-    from .verification import add_verification_findings, loss_spec, verify_safely
+    from .verification import (
+        add_verification_findings,
+        loss_spec,
+        loss_weights_spec,
+        verify_safely,
+    )
 
     try:
         xs = make_inputs(model, options.batch_size, options.seed)
@@ -239,6 +329,7 @@ def _audit_live(
         )
         return
     loss = loss_spec(model) if compiled is not False else None
+    weights = loss_weights_spec(model) if loss is not None else None
     try:
         copy = model if private else copy_model(model, keras)
     except Exception as e:
@@ -246,7 +337,7 @@ def _audit_live(
             ran=False, reason=f"cannot copy the model: {one_line(e)}"
         )
         return
-    report.verification = verify_safely(copy, keras, flavor, loss, options, labels)
+    report.verification = verify_safely(copy, keras, flavor, loss, options, labels, weights)
     if not report.verification.ran:
         report.error = f"{report.verification.reason} (--no-train skips the training step)"
         return

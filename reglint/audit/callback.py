@@ -1,7 +1,9 @@
 """A Keras callback that audits the live model when ``fit()`` starts.
 
-``RegularizationAudit`` is a Keras 3 callback; ``tf_keras_callback()`` builds the
-same callback for tf_keras models. Importing this module imports Keras.
+``RegularizationAudit`` derives from the Keras 3 callback and also answers the
+hooks tf_keras's ``CallbackList`` asks for, so it works on both Kerases' models;
+``tf_keras_callback()`` builds the same callback on tf_keras's base class.
+Importing this module imports Keras.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class _AuditMixin:
         if self.on_failure == "raise":
             raise RegularizationError(self.report)
         warnings.warn(self.report.summary(), stacklevel=2)
+
+    def _implements_train_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_test_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_predict_batch_hooks(self) -> bool:
+        return False
 
 
 def _make(base: type) -> type:

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from .report import AuditReport, Verification
+from .report import AuditReport, Verification, clean_text
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
@@ -88,22 +88,34 @@ def to_text(reports: Sequence[AuditReport]) -> str:
         if r.weights:
             out.extend(_table(r))
         out.extend(_verification(r.verification))
+        if r.opaque:
+            out.append(f"  {_incomplete(r)}")
         out.extend(f"  note: {n}" for n in r.notes)
         out.append("")
     for r in reports:
         for f in r.findings:
             out.append(f"{r.name}: {f.code} {f.target}: {f.message}")
+        if r.opaque and r.error is None:
+            out.append(f"{r.name}: {_incomplete(r)}")
     n_findings = sum(len(r.findings) for r in reports)
     errors = sum(1 for r in reports if r.error is not None)
-    passed = sum(1 for r in reports if r.passed)
+    passed = sum(1 for r in reports if r.status == "passed")
+    incomplete = sum(1 for r in reports if r.status == "incomplete")
     summary = (
         f"Found {n_findings} finding(s) in {len(reports)} model(s): {passed} passed, "
-        f"{len(reports) - passed - errors} failed"
+        f"{len(reports) - passed - incomplete - errors} failed"
     )
+    if incomplete:
+        summary += f", {incomplete} incomplete"
     if errors:
         summary += f", {errors} could not be audited"
     out.append(summary + ".")
     return "\n".join(out) + "\n"
+
+
+def _incomplete(report: AuditReport) -> str:
+    allowed = " (allowed by --allow-incomplete)" if report.incomplete_allowed else ""
+    return f"{report.incomplete_message}{allowed}"
 
 
 def to_junit(reports: Sequence[AuditReport]) -> str:
@@ -111,7 +123,7 @@ def to_junit(reports: Sequence[AuditReport]) -> str:
         "testsuite",
         name="reglint audit",
         tests=str(len(reports)),
-        failures=str(sum(1 for r in reports if r.findings and r.error is None)),
+        failures=str(sum(1 for r in reports if r.error is None and not r.passed)),
         errors=str(sum(1 for r in reports if r.error is not None)),
     )
     for r in reports:
@@ -123,9 +135,17 @@ def to_junit(reports: Sequence[AuditReport]) -> str:
             failure = ET.SubElement(
                 case, "failure", type=",".join(codes), message=f"{len(r.findings)} finding(s)"
             )
-            failure.text = "\n".join(f"{f.code} {f.target}: {f.message}" for f in r.findings)
-        if r.notes:
-            ET.SubElement(case, "system-out").text = "\n".join(r.notes)
+            failure.text = "\n".join(
+                [f"{f.code} {f.target}: {f.message}" for f in r.findings]
+                + ([_incomplete(r)] if r.opaque else [])
+            )
+        elif not r.passed:
+            ET.SubElement(
+                case, "failure", type="incomplete", message=_incomplete(r)
+            ).text = _incomplete(r)
+        notes = [*r.notes, *([_incomplete(r)] if r.opaque and r.passed else [])]
+        if notes:
+            ET.SubElement(case, "system-out").text = clean_text("\n".join(notes))
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

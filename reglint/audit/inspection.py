@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..catalog import BIAS, KERNEL_LAYERS, LayerSpec
+from .backend import as_float32
 from .config_audit import argument_kind
 from .policy import AuditOptions, is_allowed, is_required
 from .regularizers import parse_regularizer, regularizer_from_object
@@ -107,12 +108,6 @@ def penalty_functions(model: Any, flavor: str) -> dict[int, Any]:
         if reg is not None:
             fns[id(v)] = functools.partial(reg, v)
     return fns
-
-
-def as_float32(t: Any) -> float:
-    import tensorflow as tf
-
-    return float(tf.cast(t, tf.float32).numpy())
 
 
 def loss_values(model: Any) -> list[float]:

@@ -8,7 +8,11 @@ Keras 3 artifacts load in this process. Keras 2 (tf_keras) artifacts need
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import re
+import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -21,9 +25,74 @@ class LoadError(Exception):
     """The artifact could not be loaded; the message is one line."""
 
 
+#: Start-up lines TensorFlow's C++ side writes to fd 2 whatever TF_CPP_MIN_LOG_LEVEL says.
+_TF_LOG_LINE = re.compile(
+    r"^([IWEF]\d{4} |WARNING: All log messages before absl|To enable the following instructions"
+    r"|.*(cudart_stub|cuda_|port\.cc|cpu_feature_guard|absl::))"
+)
+_verbose = False
+
+
+def set_verbose(verbose: bool) -> None:
+    """The CLI's choice: quiet (TF, absl and h5py Python loggers at ERROR) or ``-v``.
+
+    ``-v`` leaves TensorFlow's own logging alone.
+    """
+    global _verbose
+    _verbose = verbose
+    if not verbose:
+        for name in ("absl", "tensorflow", "h5py"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def is_verbose() -> bool:
+    return _verbose
+
+
 def quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    """Import TensorFlow without its C++/absl log lines on the terminal (unless verbose).
+
+    TF 2.21 prints oneDNN/CPU/CUDA notices through absl while it is imported, even
+    with ``TF_CPP_MIN_LOG_LEVEL=3``; so fd 2 goes to a temporary file during the
+    import and only lines that are not such log lines are written back. A user's
+    ``KERAS_BACKEND`` is kept: on another backend (JAX) TensorFlow is not imported.
+    """
+    from .backend import uses_tensorflow
+
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if _verbose or not uses_tensorflow():
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" not in sys.modules:
+        _import_tensorflow_quietly()
+
+
+def _import_tensorflow_quietly() -> None:
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        import tensorflow
+
+        return
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import tensorflow  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            rest = [
+                line
+                for line in sink.read().decode("utf-8", "replace").splitlines()
+                if line.strip() and not _TF_LOG_LINE.match(line)
+            ]
+            if rest:
+                sys.stderr.write("\n".join(rest) + "\n")
 
 
 def keras_module(flavor: str) -> ModuleType:
@@ -35,6 +104,9 @@ def keras_module(flavor: str) -> ModuleType:
         return tf_keras
     import keras
 
+    from .backend import keep_tensorflow_out
+
+    keep_tensorflow_out()
     return keras
 
 
@@ -61,7 +133,10 @@ class LoadedModel:
 
 
 def one_line(e: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(e).split()) or type(e).__name__
+    """``Type: message`` on one line, without ANSI codes (Keras bolds its messages)."""
+    from .report import clean_text
+
+    text = " ".join(clean_text(str(e)).split()) or type(e).__name__
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{type(e).__name__}: {text}"

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, find_pyproject
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..config import ConfigError, check_glob, find_pyproject, read_toml, tool_table
 
 
 @dataclass(frozen=True)
@@ -29,6 +23,14 @@ class AuditOptions:
     allow: tuple[str, ...] = ()
     require_recurrent: bool = False
     require_bias: bool = False
+    #: Modules or ``.py`` files imported before loading (``--import``): runs user code.
+    imports: tuple[str, ...] = ()
+    #: Where module names in ``imports`` are looked up (the project root; default cwd).
+    import_root: str | None = None
+    #: gitignore-style globs of paths skipped when a directory is searched for models.
+    exclude: tuple[str, ...] = ()
+    #: A model whose weights were not all seen does not fail the gate (still "incomplete").
+    allow_incomplete: bool = False
 
     def with_overrides(self, **overrides: Any) -> AuditOptions:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -39,7 +41,8 @@ class AuditOptions:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AuditOptions:
         d = dict(d)
-        d["allow"] = tuple(d.get("allow", ()))
+        for key in ("allow", "imports", "exclude"):
+            d[key] = tuple(d.get(key, ()))
         return cls(**d)
 
 
@@ -52,35 +55,62 @@ _CONFIG_KEYS = {
     "batch-size": ("batch_size", int),
     "seed": ("seed", int),
     "train": ("train", bool),
+    "imports": ("imports", list),
+    "exclude": ("exclude", list),
+    "allow-incomplete": ("allow_incomplete", bool),
+}
+
+#: The largest ``seed``: NumPy and TensorFlow both take a 32-bit unsigned seed.
+MAX_SEED = 2**32 - 1
+#: The verification step is a check, not a training run: bounded in work and memory.
+MAX_STEPS = 100
+MAX_BATCH_SIZE = 1024
+
+#: Inclusive ranges of the integer keys, as the command line's options allow.
+_INT_RANGES = {
+    "steps": (1, MAX_STEPS),
+    "batch-size": (1, MAX_BATCH_SIZE),
+    "seed": (0, MAX_SEED),
 }
 
 
 def load_audit_options(start: str | Path | None = None) -> AuditOptions:
-    """Options from ``[tool.reglint.audit]`` of the nearest pyproject.toml."""
+    """Options from ``[tool.reglint.audit]`` of the nearest pyproject.toml.
+
+    Any problem is a one-line :class:`ConfigError` naming the file and the key.
+    """
     pyproject = find_pyproject(Path(start) if start is not None else Path.cwd())
     if pyproject is None:
         return AuditOptions()
-    try:
-        data = tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"{pyproject}: {e}") from None
-    table = data.get("tool", {}).get("reglint", {}).get("audit", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.reglint.audit] must be a table")
+    table = tool_table(read_toml(pyproject), pyproject, "tool", "reglint", "audit")
+    where = f"{pyproject}: [tool.reglint.audit]"
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _CONFIG_KEYS:
-            raise ConfigError(f"{pyproject}: unknown key in [tool.reglint.audit]: {key!r}")
+            raise ConfigError(f"{where} unknown key {key!r}")
         name, typ = _CONFIG_KEYS[key]
         if typ is list:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise ConfigError(
-                    f"{pyproject}: [tool.reglint.audit] {key} must be a list of strings"
-                )
+                raise ConfigError(f"{where} {key} must be a list of strings")
             value = tuple(value)
         elif not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-            raise ConfigError(f"{pyproject}: [tool.reglint.audit] {key} must be {typ.__name__}")
+            raise ConfigError(
+                f"{where} {key} must be {'true or false' if typ is bool else 'an integer'}"
+            )
+        if key in _INT_RANGES:
+            low, high = _INT_RANGES[key]
+            if value < low or (high is not None and value > high):
+                bound = f"between {low} and {high}" if high is not None else f">= {low}"
+                raise ConfigError(f"{where} {key} must be {bound}")
         values[name] = value
+    for pattern in values.get("exclude", ()):
+        check_glob(pattern, f"{where} exclude")
+    if "imports" in values:
+        base = pyproject.parent
+        values["imports"] = tuple(
+            str(base / v) if v.endswith(".py") else v for v in values["imports"]
+        )
+        values["import_root"] = str(base)
     return AuditOptions(**values)
 
 

@@ -7,8 +7,34 @@ protocol can use it freely.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+MAX_WARNING_NOTES = 10  # distinct Python warnings kept as notes per model
+MAX_OPAQUE_SHOWN = 5  # opaque layers named in the one-line "incomplete" message
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without ANSI escape sequences or control characters (XML/JSON/SARIF-safe)."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def warning_notes(messages: list[str]) -> list[str]:
+    """Notes for Python warnings raised while auditing: one line each, distinct, bounded."""
+    notes: list[str] = []
+    for m in messages:
+        note = "warning: " + " ".join(clean_text(m).split())
+        if note not in notes:
+            notes.append(note)
+    if len(notes) > MAX_WARNING_NOTES:
+        extra = len(notes) - MAX_WARNING_NOTES
+        notes = [*notes[:MAX_WARNING_NOTES], f"warning: ... and {extra} more"]
+    return notes
+
 
 CODES: dict[str, str] = {
     "RA001": "unregularized-kernel",
@@ -87,6 +113,9 @@ class Finding:
     layer: str | None = None
     weight: str | None = None
     path: str | None = None  # the model's path, for per-finding formats (SARIF)
+
+    def __post_init__(self) -> None:
+        self.message = clean_text(self.message)
 
     @property
     def name(self) -> str:
@@ -167,14 +196,44 @@ class AuditReport:
     verification: Verification | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # the model could not be read or loaded (exit 2)
+    #: Layers whose weights the audit could not see (status "incomplete").
+    opaque: list[str] = field(default_factory=list)
+    incomplete_allowed: bool = False  # --allow-incomplete: "incomplete" does not fail
+
+    @property
+    def status(self) -> str:
+        """``error``, ``failed`` (findings), ``incomplete`` (opaque layers) or ``passed``."""
+        if self.error is not None:
+            return "error"
+        if self.findings:
+            return "failed"
+        return "incomplete" if self.opaque else "passed"
 
     @property
     def passed(self) -> bool:
-        return self.error is None and not self.findings
+        """The gate: no error, no finding, and nothing unseen unless that is allowed."""
+        return self.status == "passed" or (self.status == "incomplete" and self.incomplete_allowed)
+
+    @property
+    def incomplete_message(self) -> str | None:
+        """``N layer(s) opaque: ...`` when some layers' weights were not seen."""
+        if not self.opaque:
+            return None
+        more = ", ..." if len(self.opaque) > MAX_OPAQUE_SHOWN else ""
+        shown = ", ".join(self.opaque[:MAX_OPAQUE_SHOWN]) + more
+        return (
+            f"incomplete: {len(self.opaque)} layer(s) opaque ({shown}): the audit cannot see "
+            "their weights"
+        )
 
     @property
     def name(self) -> str:
         return self.path or "<in-memory model>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "error" and isinstance(value, str):
+            value = clean_text(value)
+        super().__setattr__(name, value)
 
     def add(
         self, code: str, message: str, layer: str | None = None, weight: str | None = None
@@ -185,11 +244,15 @@ class AuditReport:
         """One paragraph: the verdict, then one line per finding."""
         if self.error is not None:
             return f"{self.name}: error: {self.error}"
+        if self.status == "incomplete":
+            return f"{self.name}: {self.incomplete_message}"
         if self.passed:
             n = sum(1 for w in self.weights if w.required and w.trainable and not w.allowed)
             return f"{self.name}: passed ({n} kernel-type weights regularized)"
         lines = [f"{self.name}: {len(self.findings)} finding(s)"]
         lines += [f"  {f.code} {f.target}: {f.message}" for f in self.findings]
+        if self.opaque:
+            lines.append(f"  {self.incomplete_message}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -199,11 +262,14 @@ class AuditReport:
             "flavor": self.flavor,
             "keras_version": self.keras_version,
             "passed": self.passed,
+            "status": self.status,
+            "opaque": list(self.opaque),
+            "incomplete_allowed": self.incomplete_allowed,
             "error": self.error,
             "findings": [f.to_dict() for f in self.findings],
             "weights": [w.to_dict() for w in self.weights],
             "verification": None if self.verification is None else self.verification.to_dict(),
-            "notes": list(self.notes),
+            "notes": [clean_text(n) for n in self.notes],
         }
 
     @classmethod
@@ -215,6 +281,8 @@ class AuditReport:
             keras_version=d.get("keras_version"),
             error=d.get("error"),
             notes=list(d.get("notes", ())),
+            opaque=list(d.get("opaque", ())),
+            incomplete_allowed=bool(d.get("incomplete_allowed", False)),
         )
         r.weights = [WeightRecord.from_dict(w) for w in d.get("weights", ())]
         r.findings = [

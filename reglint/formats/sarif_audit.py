@@ -5,7 +5,9 @@ Each audit finding becomes a result located in the model file (``.keras``,
 weight as its logical location (``dense_1/kernel``). GitHub code scanning needs
 ``region.startLine`` on every result, so a model file is pointed at line 1.
 A model that could not be read is a tool execution notification (the run's
-``executionSuccessful`` is then false), not a result.
+``executionSuccessful`` is then false), not a result. An incomplete audit
+(layers whose weights were not seen) is a result of the rule ``incomplete``:
+an error, or a note when ``--allow-incomplete`` allows it.
 
 Imports no TensorFlow: it reads the plain dataclasses of ``reglint.audit.report``.
 """
@@ -22,6 +24,9 @@ from ..audit.report import Finding as AuditFinding
 from .github_format import _escape_data, _escape_property
 from .sarif_format import artifact_location, driver, original_uri_base_ids, sarif_log
 
+#: The rule id of the "incomplete" outcome.
+INCOMPLETE = "incomplete"
+
 #: One line per audit check (design.md), for ``shortDescription``.
 SUMMARIES: dict[str, str] = {
     "RA001": "A trainable kernel-type weight has no regularizer.",
@@ -30,6 +35,7 @@ SUMMARIES: dict[str, str] = {
     "RA004": "The verification step's training loss is not data loss + penalty.",
     "RA005": "A regularized weight's gradient differs from data gradient + d(penalty)/dW.",
     "RA006": "The artifact cannot be trained; the audit says what it could and could not check.",
+    INCOMPLETE: "Some layers' weights could not be seen (opaque layers): the audit is incomplete.",
 }
 
 
@@ -97,12 +103,27 @@ def _result(finding: AuditFinding, report: AuditReport, index: int, root: Path) 
     }
 
 
+def _incomplete_result(report: AuditReport, index: int, root: Path) -> dict[str, Any]:
+    return {
+        "ruleId": INCOMPLETE,
+        "ruleIndex": index,
+        "level": "note" if report.incomplete_allowed else "error",
+        "message": {"text": report.incomplete_message},
+        "locations": [_location(report.path, root)] if report.path else [],
+        "properties": {"opaque": list(report.opaque), "format": report.format},
+    }
+
+
 def build_audit(reports: Sequence[AuditReport], root: Path | None = None) -> dict[str, Any]:
     """The SARIF log of audit ``reports`` as a JSON-able dict."""
     root = Path.cwd() if root is None else root
     codes = sorted({*CODES, *(f.code for r in reports for f in r.findings)})
+    incomplete = [r for r in reports if r.opaque and r.error is None]
+    if incomplete:
+        codes.append(INCOMPLETE)
     index = {c: i for i, c in enumerate(codes)}
     results = [_result(f, r, index[f.code], root) for r in reports for f in r.findings]
+    results += [_incomplete_result(r, index[INCOMPLETE], root) for r in incomplete]
     notifications = [
         {
             "level": "error",
@@ -128,7 +149,10 @@ def render_audit(reports: Sequence[AuditReport]) -> str:
 
 
 def render_audit_github(reports: Sequence[AuditReport]) -> str:
-    """GitHub Actions ``::error`` annotations, one per audit finding or unreadable model."""
+    """GitHub Actions ``::error`` annotations, one per audit finding or unreadable model.
+
+    An incomplete audit is an ``::error`` too (a ``::notice`` when allowed).
+    """
     lines = []
     for r in reports:
         where = f"file={_escape_property(r.path)},line=1," if r.path else ""
@@ -137,4 +161,8 @@ def render_audit_github(reports: Sequence[AuditReport]) -> str:
         for f in r.findings:
             text = f"{f.code} {f.target}: {f.message}"
             lines.append(f"::error {where}title={f.code}::{_escape_data(text)}\n")
+        if r.opaque and r.error is None:
+            kind = "notice" if r.incomplete_allowed else "error"
+            text = _escape_data(r.incomplete_message or "")
+            lines.append(f"::{kind} {where}title=reglint audit incomplete::{text}\n")
     return "".join(lines)
