@@ -6,14 +6,18 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .findings import Finding
+
+if TYPE_CHECKING:
+    from .runner import FileResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -102,11 +106,12 @@ def main() -> None:
 )
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option(
+    "--output-format",
     "--format",
     "output_format",
     type=click.Choice(["text", "json", "sarif", "github"]),
-    default="text",
-    show_default=True,
+    default=None,
+    help="How to print the findings (default: text, or the config's output-format).",
 )
 @click.option(
     "-o",
@@ -118,6 +123,26 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, writing the files in place.")
 @click.option("--diff", is_flag=True, help="Print the diff of the safe fixes; write nothing.")
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=None,
+    help="Also apply (and mark with [*]) the fixes that change how a model trains.",
+)
+@click.option("--show-fixes", is_flag=True, help="List the fixes --fix applied, per file.")
+@click.option(
+    "--fix-only", is_flag=True, help="Apply fixes and report nothing that remains (exit 0)."
+)
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 if any fix was applied, even when nothing remains.",
+)
+@click.option(
+    "--keras-version",
+    type=click.Choice(["2", "3"]),
+    default=None,
+    help="The Keras the project runs (default: each file's imports say).",
+)
 @click.option(
     "--add-noqa",
     is_flag=True,
@@ -151,6 +176,20 @@ def main() -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Lint standard input ('-') as if it were PATH (its config, ignores and excludes).",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip what .gitignore files ignore inside a git work tree (default: on).",
+)
+@click.option(
+    "--show-settings", is_flag=True, help="Print the settings for the first file, then exit."
+)
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted, then exit.")
 def check(
     paths,
     select,
@@ -163,6 +202,11 @@ def check(
     fix,
     diff,
     add_noqa,
+    unsafe_fixes,
+    show_fixes,
+    fix_only,
+    exit_non_zero_on_fix,
+    keras_version,
     jobs,
     config_path,
     exclude,
@@ -171,71 +215,193 @@ def check(
     require_recurrent,
     no_cache,
     quiet,
+    stdin_filename,
+    respect_gitignore,
+    show_settings,
+    show_files,
 ) -> None:
     """Lint Python files and notebooks (default: the current directory)."""
-    from .discovery import discover
-    from .formats import streamer
-    from .formats.text_format import Tally, summary
+    from .discovery import Discovery, discover
+    from .formats import printable, streamer
+    from .formats.text_format import Tally, fixes_applied, summary
     from .formats.text_format import statistics as stats_table
     from .registry import rule_infos
 
     ALL_RULES = rule_infos()  # metadata only: libcst is imported when a file needs it
+    stdin = paths == ("-",) or (not paths and stdin_filename is not None)
+    if "-" in paths and not stdin:
+        raise click.UsageError("'-' (standard input) cannot be combined with other paths")
+    if stdin_filename is not None and not stdin:
+        raise click.UsageError("--stdin-filename needs '-' as the only path (standard input)")
     paths = paths or (".",)
+    fix = fix or fix_only
     if sum((fix, diff, add_noqa)) > 1:
         raise click.UsageError("--fix, --diff and --add-noqa exclude each other")
-    start = Path(config_path) if config_path else Path(paths[0])
-    settings = load_settings(
-        start if start.exists() else Path.cwd(), Path(config_path) if config_path else None
-    )
-    options = {"require-recurrent": True} if require_recurrent else None
+    if diff and output_format not in (None, "text"):
+        raise click.UsageError(
+            f"--diff prints a unified diff: it cannot be combined with --output-format "
+            f"{output_format}"
+        )
+    if stdin and add_noqa:
+        raise click.UsageError("--add-noqa writes files: it cannot read standard input")
+    if config_path:
+        start = Path(config_path)
+    elif stdin:
+        start = Path(stdin_filename) if stdin_filename else Path.cwd()
+    else:
+        start = Path(paths[0]) if os.path.lexists(paths[0]) else Path.cwd()
+    settings = load_settings(start, Path(config_path) if config_path else None)
+    options: dict = {"require-recurrent": True} if require_recurrent else {}
+    if unsafe_fixes is not None:
+        options["unsafe-fixes"] = unsafe_fixes
+    if keras_version is not None:
+        options["keras-version"] = keras_version
     settings = settings.with_overrides(
         select=_codes(select),
         ignore=(*settings.ignore, *(_codes(ignore) or ())),
         extend_select=(*settings.extend_select, *(_codes(extend_select) or ())),
         exclude=tuple(exclude) or None,
         extend_exclude=(*settings.extend_exclude, *extend_exclude) or None,
-        options=options,
+        options=options or None,
+        respect_gitignore=respect_gitignore,
+        output_format=output_format,
     )
     settings.enabled_codes(ALL_RULES, ())  # validates selectors before any work
+    unsafe = bool(settings.options.get("unsafe-fixes"))
+    output_format = "text" if diff else settings.output_format or "text"
 
-    found = discover(paths, settings, force_exclude=force_exclude)
+    if stdin:
+        name = stdin_filename or STDIN_NAME
+        skipped = force_exclude and stdin_filename is not None and settings.is_excluded(name)
+        found = Discovery(files=[] if skipped else [name])
+    else:
+        found = discover(paths, settings, force_exclude=force_exclude)
+    if show_settings:
+        return _show_settings(settings, found.files[0] if found.files else paths[0])
     for missing in found.missing:
         error(f"{missing}: no such file or directory")
-    if not found.files and not found.missing:
+    if show_files:
+        for file in found.files:
+            click.echo(printable(file))
+        sys.exit(EXIT_ERROR if found.missing else EXIT_OK)
+    if not found.files and not found.missing and not found.unreadable and not stdin:
         click.echo("reglint: warning: no Python files or notebooks found", err=True)
 
     run = _Run(found.files, settings, jobs, fix, diff, add_noqa, no_cache)
+    run.unreadable = found.unreadable
+    if stdin:
+        run.stdin = _read_stdin()
     if add_noqa:
         for _ in run.chunks():
             pass
         if not quiet:
             n = run.changed
             click.echo(f"Added {n} noqa directive{'s' if n != 1 else ''}.", err=True)
-        return _exit([*found.missing, *run.unfixed], run.errors, run.linted, 0, exit_zero)
+        return _exit([*found.missing, *run.unfixed], run.errors, run.linted, run.unread, exit_zero)
 
-    tally = Tally()
+    tally = Tally(unsafe)
     chunks = tally.counting(run.chunks())
-    out = open(output_file, "w", encoding="utf-8") if output_file else None  # noqa: SIM115
+    fixed_stdin = stdin and fix  # the fixed text goes to stdout, the report to stderr
+    if output_file:
+        out = open(output_file, "w", encoding="utf-8")  # noqa: SIM115
+    else:
+        out = click.get_text_stream("stderr") if fixed_stdin else None
     try:
-        if diff or (statistics and output_format == "text"):
+        if diff or fix_only or (statistics and output_format == "text"):
             for _ in chunks:  # diffs are printed as files are fixed; the table comes last
                 pass
             if statistics and not diff:
                 _write(out, stats_table(tally, {c: r.name for c, r in ALL_RULES.items()}))
         else:
-            for text in streamer(output_format)(chunks):
+            stream = streamer(output_format)
+            if output_format == "text":
+                stream = partial(stream, unsafe_fixes=unsafe)
+            for text in stream(chunks):
                 _write(out, text)
+        if show_fixes and fix and output_format == "text":
+            _write(out, fixes_applied(run.applied, {c: r.name for c, r in ALL_RULES.items()}))
     finally:
-        if out is not None:
+        if out is not None and output_file:
             out.close()
-    if output_format == "text" and not quiet and not diff and (run.linted or not found.missing):
-        click.echo(
-            summary(tally, run.changed, fix_hint=not fix),
-            nl=False,
-            err=bool(output_file) or statistics,
-        )
-    remaining = (1 if run.changed else 0) if diff else tally.total
+    if fixed_stdin:
+        _write_stdout_bytes(run.stdin_output if run.stdin_output is not None else run.stdin)
+    if fix_only:
+        if not quiet and run.changed:
+            n = run.changed
+            click.echo(f"Fixed {n} error{'s' if n != 1 else ''}.", err=bool(output_file))
+    elif output_format == "text" and not quiet and not diff and (run.linted or not found.missing):
+        text = summary(tally, run.changed, fix_hint=not fix)
+        if run.errors and not tally.total and not run.changed:
+            n = len(run.errors)
+            text = (
+                f"{n} file{'s' if n != 1 else ''} could not be analyzed (see the errors above).\n"
+            )
+        click.echo(text, nl=False, err=bool(output_file) or statistics or fixed_stdin)
+    remaining = (1 if run.changed else 0) if diff else 0 if fix_only else tally.total
+    if exit_non_zero_on_fix and not diff:
+        remaining += run.changed
     return _exit([*found.missing, *run.unfixed], run.errors, run.linted, remaining, exit_zero)
+
+
+#: The file name of standard input without ``--stdin-filename``.
+STDIN_NAME = "<stdin>"
+
+
+def _read_stdin() -> bytes:
+    """Standard input's bytes, at most one more than a file may have."""
+    from .source import MAX_BYTES
+
+    return click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+
+
+def _write_stdout_bytes(data: bytes) -> None:
+    stream = click.get_binary_stream("stdout")
+    stream.write(data)
+    stream.flush()
+
+
+def _encoded_like(original: bytes, text: str) -> bytes:
+    """``text`` in the encoding (and BOM) ``original`` was read in."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+    payload = text.encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    return b"\xef\xbb\xbf" + payload if original.startswith(b"\xef\xbb\xbf") else payload
+
+
+def _show_settings(settings: Settings, path: str) -> None:
+    """Print the settings that apply to ``path`` (TOML-like, one key a line), then exit 0."""
+    import json
+
+    from .formats import printable
+    from .registry import default_codes, rule_infos
+
+    def value(v: object) -> str:
+        if isinstance(v, tuple):
+            v = list(v)
+        return json.dumps(v, default=str, ensure_ascii=False)
+
+    where = settings.config_file if settings.config_file is not None else "none (defaults)"
+    rows = [
+        ("root", str(settings.root)),
+        ("select", settings.select if settings.select is not None else "default"),
+        ("extend-select", settings.extend_select),
+        ("ignore", settings.ignore),
+        ("exclude", settings.exclude),
+        ("extend-exclude", settings.extend_exclude),
+        ("per-file-ignores", {p: list(c) for p, c in settings.per_file_ignores}),
+        ("output-format", settings.output_format or "text"),
+        ("respect-gitignore", settings.respect_gitignore),
+        *sorted(settings.options.items()),
+        *((f"policy.{k}", v) for k, v in settings.policy.to_dict().items()),
+        ("enabled-rules", sorted(settings.enabled_codes(rule_infos(), default_codes(), path))),
+    ]
+    click.echo(f"Resolved settings for: {printable(path)}")
+    click.echo(f"Settings path: {printable(str(where))}\n")
+    for key, v in rows:
+        click.echo(f"{key} = {value(v)}")
+    sys.exit(EXIT_OK)
 
 
 def _write(out, text: str) -> None:
@@ -257,7 +423,13 @@ def _exit(missing, errors, linted, findings: int, exit_zero) -> None:
 
 class _Run:
     """Lints ``files`` and yields each file's findings as it is done, applying
-    fixes, diffs or noqa comments on the way; counts what it could not read."""
+    fixes, diffs or noqa comments on the way; counts what it could not read.
+
+    A file (or walked directory) that could not be read is an RL900 finding;
+    a defect met while analyzing a readable file stays an error line. With
+    ``stdin`` set (its bytes), the one file is standard input: its fixed text
+    is kept in ``stdin_output``, never written anywhere.
+    """
 
     def __init__(
         self, files, settings: Settings, jobs, fix: bool, diff: bool, add_noqa: bool, no_cache: bool
@@ -266,19 +438,34 @@ class _Run:
         self.fix, self.diff, self.add_noqa, self.no_cache = fix, diff, add_noqa, no_cache
         self.errors: list[str] = []
         self.unfixed: list[str] = []  # files whose fixes could not be written
+        self.unreadable: list[tuple[str, str]] = []  # directories a walk could not list
+        self.unread = 0  # files and directories reported as RL900
+        self.stdin: bytes | None = None
+        self.stdin_output: bytes | None = None
         self.changed = 0
         self.linted = 0
+        self.applied: list[tuple[str, list[Finding]]] = []  # the fixes made, per file
 
     def chunks(self) -> Iterator[list[Finding]]:
-        from .runner import lint_files
+        from .io_error import io_finding, is_io_error
 
-        results = lint_files(
-            self.files, self.settings, self.jobs, fix=self.fix or self.diff, cache=not self.no_cache
-        )
-        for result in results:
+        for path, reason in self.unreadable:
+            self.unread += 1
+            if self.add_noqa:
+                error(f"{path}: {reason}")
+            else:
+                yield [io_finding(path, reason)]
+        for result in self._results():
             if result.error is not None:
-                error(f"{result.path}: {result.error}")
-                self.errors.append(result.path)
+                if not is_io_error(result.error):
+                    error(f"{result.path}: {result.error}")
+                    self.errors.append(result.path)
+                    continue
+                self.unread += 1
+                if self.add_noqa:
+                    error(f"{result.path}: {result.error}")
+                else:
+                    yield [io_finding(result.path, result.error)]
                 continue
             self.linted += 1
             if self.add_noqa:
@@ -293,13 +480,48 @@ class _Run:
             if result.fixed_source is not None and result.source is not None:
                 if self.diff:
                     _print_diff(result.path, result.source, result.fixed_source)
+                elif self.stdin is not None:
+                    try:
+                        self.stdin_output = _encoded_like(self.stdin, result.fixed_source)
+                    except UnicodeEncodeError as exc:
+                        error(
+                            f"{result.path}: the fixes cannot be encoded ({exc.reason}); not fixed"
+                        )
+                        self.unfixed.append(result.path)
+                        from .engine import lint_source
+
+                        yield lint_source(result.source, result.path, self.settings)
+                        continue
                 elif not self._write(result.path, result.source, result.fixed_source):
                     from .engine import lint_source
 
                     yield lint_source(result.source, result.path, self.settings)
                     continue
                 self.changed += len(result.fixed)
+                self.applied.append((result.path, result.fixed))
             yield result.findings
+
+    def _results(self) -> Iterator[FileResult]:
+        from .runner import FileResult, lint_files
+
+        if self.stdin is None:
+            yield from lint_files(
+                self.files,
+                self.settings,
+                self.jobs,
+                fix=self.fix or self.diff,
+                cache=not self.no_cache,
+            )
+            return
+        from .runner import _lint_data
+        from .source import MAX_BYTES
+
+        for name in self.files:  # none when --force-exclude excludes it
+            if len(self.stdin) > MAX_BYTES:
+                limit = MAX_BYTES // (1024 * 1024)
+                yield FileResult(name, error=f"file larger than {limit} MB, skipped")
+            else:
+                yield _lint_data(name, self.stdin, self.settings, self.fix or self.diff)
 
     def _write(self, path: str, source: str, fixed: str) -> bool:
         """Write one file's fixes; a file that cannot be written costs one line
@@ -344,6 +566,14 @@ def _add_noqa(path: str, findings: list[Finding]) -> int:
 
     if any(f.code == "RL000" for f in findings):
         return 0
+    if any(f.cell is not None for f in findings):
+        from .notebooks import add_noqa_to_cells
+
+        original = read_source(path)
+        new, count = add_noqa_to_cells(original, findings)
+        if count:
+            write_source(path, original, new)
+        return count
     by_row: dict[int, set[str]] = defaultdict(set)
     for f in findings:
         if f.cell is None:
@@ -387,12 +617,14 @@ def rules_command(output_format: str, show_all: bool) -> None:
     """List the lint rules."""
     import json
 
+    from . import io_error
     from .registry import rule_infos
 
     rows = [
         (r.code, r.name, "on" if r.default_enabled else "off", r.fixable, r.summary)
         for r in rule_infos().values()
     ]
+    rows.append((io_error.CODE, io_error.NAME, "on", False, io_error.SUMMARY))
     if output_format == "json":
         click.echo(
             json.dumps(

@@ -1,4 +1,5 @@
-"""``[tool.reglint]`` in the nearest pyproject.toml, merged with CLI flags."""
+"""The nearest ``.reglint.toml``, ``reglint.toml`` or ``pyproject.toml``
+(``[tool.reglint]``), merged with CLI flags."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .policy import Policy, merge_factor_aliases, policy_from_table
 
 if TYPE_CHECKING:
     import pathspec
@@ -50,7 +53,15 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     "factor-max": None,  # RL003: a factor above this is reported
     "fix-regularizer": "L2",
     "fix-factor": 1e-4,
+    "unsafe-fixes": False,  # --fix also applies fixes that change how a model trains
+    "keras-version": None,  # "2" or "3": the Keras `tf.keras` and `keras` mean (None: auto)
 }
+
+#: The values of ``keras-version`` (an integer in TOML is read as its string).
+KERAS_VERSIONS = ("2", "3")
+
+#: The values of ``output-format`` (``--output-format``).
+OUTPUT_FORMATS = ("text", "json", "sarif", "github")
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,25 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     options: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OPTIONS))
     config_file: Path | None = None
+    output_format: str | None = None  # None: text
+    respect_gitignore: bool = True
+    #: ``[tool.reglint.policy]``; its factor range is mirrored in ``options`` for RL003.
+    policy: Policy = field(default_factory=Policy)
+
+    def __post_init__(self) -> None:
+        mirrored = dict(self.options)
+        policy = self.policy
+        for key in ("factor-min", "factor-max"):
+            attr = key.replace("-", "_")
+            if getattr(policy, attr) is not None:
+                mirrored[key] = getattr(policy, attr)
+            elif isinstance(mirrored.get(key), (int, float)) and not isinstance(
+                mirrored.get(key), bool
+            ):
+                policy = replace(policy, **{attr: float(mirrored[key])})
+        if mirrored != dict(self.options):
+            object.__setattr__(self, "options", mirrored)
+        object.__setattr__(self, "policy", policy)
 
     def enabled_codes(
         self, all_codes: Iterable[str], default_codes: Iterable[str], path: str | None = None
@@ -72,12 +102,12 @@ class Settings:
         all_codes = tuple(all_codes)
         base = set(default_codes) if self.select is None else _expand(self.select, all_codes)
         base |= _expand(self.extend_select, all_codes)
-        base -= _expand(self.ignore, all_codes)
-        if path is not None:
-            rel = self.relative(path)
-            for pattern, codes in self.per_file_ignores:
-                if _glob_match(rel, pattern):
-                    base -= _expand(codes, all_codes)
+        base -= _expand(self.ignore, all_codes, ignoring=True)
+        for pattern, codes in self.per_file_ignores:  # without a path: validated only
+            if path is None or _glob_match(self.relative(path), pattern):
+                ignored = _expand(codes, all_codes, ignoring=True)
+                if path is not None:
+                    base -= ignored
         return frozenset(base)
 
     def relative(self, path: str | Path) -> str:
@@ -100,7 +130,14 @@ class Settings:
         return replace(self, **clean)
 
 
-def _expand(selectors: Iterable[str], all_codes: tuple[str, ...]) -> set[str]:
+#: Codes reported whatever the selection: a file that could not be read was not
+#: checked, and a run must never look clean because of it (exclude such files).
+ALWAYS_REPORTED = ("RL900",)
+
+
+def _expand(
+    selectors: Iterable[str], all_codes: tuple[str, ...], ignoring: bool = False
+) -> set[str]:
     chosen: set[str] = set()
     for sel in selectors:
         sel = sel.strip().upper()
@@ -111,6 +148,13 @@ def _expand(selectors: Iterable[str], all_codes: tuple[str, ...]) -> set[str]:
             continue
         matched = [c for c in all_codes if c.startswith(sel)]
         if not matched:
+            if ignoring and any(c.startswith(sel) for c in ALWAYS_REPORTED):
+                raise ConfigError(
+                    f"{sel} cannot be ignored: a file that could not be read was not checked "
+                    "(exclude it instead)"
+                )
+            if any(c.startswith(sel) for c in ALWAYS_REPORTED):
+                continue  # always on: selecting it changes nothing
             raise ConfigError(f"unknown rule selector {sel!r}")
         chosen.update(matched)
     return chosen
@@ -137,6 +181,11 @@ def check_glob(pattern: str, where: str) -> None:
         raise ConfigError(f"{where}: invalid glob {pattern!r} ({reason})") from None
 
 
+#: Configuration files, in order of precedence within one directory (as ruff's
+#: ``.ruff.toml`` > ``ruff.toml`` > ``pyproject.toml``).
+CONFIG_NAMES = (".reglint.toml", "reglint.toml", "pyproject.toml")
+
+
 def find_pyproject(start: Path) -> Path | None:
     start = start.absolute()
     for d in (start, *start.parents) if start.is_dir() else start.parents:
@@ -144,6 +193,25 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file nearest to ``start``: in the closest directory
+    that has one, ``.reglint.toml``, else ``reglint.toml``, else ``pyproject.toml``."""
+    start = start.absolute()
+    for d in (start, *start.parents) if start.is_dir() else start.parents:
+        for name in CONFIG_NAMES:
+            candidate = d / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def is_tool_file(data: Mapping[str, Any], path: Path) -> bool:
+    """Whether reglint's settings in ``path`` are its ``[tool.reglint]`` table (a
+    file named pyproject.toml, or any file with that table) or its top-level keys."""
+    tool = data.get("tool")
+    return path.name == "pyproject.toml" or (isinstance(tool, dict) and "reglint" in tool)
 
 
 def _str_tuple(value: Any, where: str) -> tuple[str, ...]:
@@ -193,13 +261,15 @@ def tool_table(data: Mapping[str, Any], path: Path, *names: str) -> dict[str, An
 
 
 def load_settings(start: Path, config: Path | None = None) -> Settings:
-    """Settings from ``config`` or the nearest pyproject.toml above ``start``."""
-    path = config or find_pyproject(start)
+    """Settings from ``config`` or the configuration file nearest to ``start``
+    (:func:`find_config`)."""
+    path = config or find_config(start)
     if path is None:
         return Settings(root=start.absolute() if start.is_dir() else start.absolute().parent)
     data = read_toml(path)
-    table = tool_table(data, path, "tool", "reglint") if path.name == "pyproject.toml" else data
-    return settings_from_table(table, root=path.parent.absolute(), config_file=path)
+    tool = is_tool_file(data, path)
+    table = tool_table(data, path, "tool", "reglint") if tool else data
+    return settings_from_table(table, root=path.parent.absolute(), config_file=path, tool=tool)
 
 
 _LIST_KEYS = {
@@ -212,16 +282,17 @@ _LIST_KEYS = {
 
 
 def settings_from_table(
-    table: Mapping[str, Any], root: Path, config_file: Path | None = None
+    table: Mapping[str, Any], root: Path, config_file: Path | None = None, tool: bool | None = None
 ) -> Settings:
-    """Settings from a ``[tool.reglint]`` table; errors name ``config_file`` and the key."""
+    """Settings from a ``[tool.reglint]`` table (``tool``; default: when
+    ``config_file`` is a pyproject.toml) or a reglint.toml's top level; errors
+    name ``config_file`` and the key."""
+    table_is_tool = (
+        tool if tool is not None else getattr(config_file, "name", "") == "pyproject.toml"
+    )
     section = "[tool.reglint]"
     if config_file is not None:
-        section = (
-            f"{config_file}: {section}"
-            if config_file.name == "pyproject.toml"
-            else f"{config_file}:"
-        )
+        section = f"{config_file}: {section}" if table_is_tool else f"{config_file}:"
     kwargs: dict[str, Any] = {"root": root, "config_file": config_file}
     options = dict(DEFAULT_OPTIONS)
     for key, value in table.items():
@@ -241,13 +312,38 @@ def settings_from_table(
                 for pattern, codes in value.items()
             )
         elif key in DEFAULT_OPTIONS:
-            options[key] = value
+            options[key] = str(value) if key == "keras-version" and type(value) is int else value
+        elif key == "output-format":
+            if value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{where} must be one of {', '.join(OUTPUT_FORMATS)}")
+            kwargs["output_format"] = value
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false")
+            kwargs["respect_gitignore"] = value
         elif key == "audit":
             continue  # read by the auditor
+        elif key == "policy":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table")
+            policy_section = (
+                f"{config_file}: [tool.reglint.policy]"
+                if config_file is not None and table_is_tool
+                else f"{config_file}: [policy]"
+                if config_file is not None
+                else "[tool.reglint.policy]"
+            )
+            kwargs["policy"] = policy_from_table(value, policy_section)
         else:
             raise ConfigError(f"{section} unknown key {key!r}")
     _check_options(options, section, explicit_fix="fix-factor" in table)
+    policy = merge_factor_aliases(
+        kwargs.get("policy", Policy()), options, section, "[tool.reglint.policy]"
+    )
+    options["factor-min"], options["factor-max"] = policy.factor_min, policy.factor_max
+    _check_options(options, section, explicit_fix="fix-factor" in table)
     kwargs["options"] = options
+    kwargs["policy"] = policy
     return Settings(**kwargs)
 
 
@@ -284,3 +380,7 @@ def _check_options(
         raise ConfigError(f"{section} require-recurrent must be true or false")
     if options.get("fix-regularizer") not in ("L1", "L2"):
         raise ConfigError(f'{section} fix-regularizer must be "L1" or "L2"')
+    if not isinstance(options.get("unsafe-fixes", False), bool):
+        raise ConfigError(f"{section} unsafe-fixes must be true or false")
+    if options.get("keras-version") not in (None, *KERAS_VERSIONS):
+        raise ConfigError(f'{section} keras-version must be "2" or "3"')

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+
+from .findings import Edit, Finding, Fix, Location
 
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
@@ -84,3 +88,132 @@ def add_noqa(source: str, findings_by_row: dict[int, set[str]]) -> tuple[str, in
             lines[index] = new
             changed += 1
     return "".join(line + sep for line, sep in zip(lines, seps, strict=True)), changed
+
+
+# --- unused directives (RL011) ----------------------------------------------
+
+UNUSED_NOQA = "RL011"
+#: A noqa directive naming one of reglint's codes: only such a file is checked
+#: for unused directives (other tools' codes, and blanket directives, are theirs).
+_RULE_NOQA = re.compile(r"#\s*noqa\s*:[^\r\n]*?\bRL[0-9]", re.IGNORECASE)
+_OWN_CODE = re.compile(r"RL[0-9]+", re.IGNORECASE)
+
+
+@dataclass
+class Suppressions:
+    """What the line ``# noqa`` comments of one file suppressed: (row, code).
+
+    ``complete`` is False when the file was not analyzed (it does not parse):
+    nothing can then be said about its directives.
+    """
+
+    used: set[tuple[int, str]] = field(default_factory=set)
+    complete: bool = True
+
+
+def names_rule_codes(source: str) -> bool:
+    return _RULE_NOQA.search(source) is not None
+
+
+def unused_directives(
+    source: str,
+    path: str,
+    suppressions: Suppressions,
+    enabled: Collection[str],
+    known: Collection[str],
+) -> list[Finding]:
+    """RL011 for each ``# noqa: RLnnn`` comment naming a reglint code that
+    suppressed nothing on its line, with a safe fix removing those codes (the
+    whole directive when no code is left). Other tools' codes are left alone."""
+    if not suppressions.complete:
+        return []
+    findings = []
+    for row, column, comment, before in _comments(source):
+        match = _NOQA.search(comment)
+        if match is None or not match.group("codes"):
+            continue
+        codes = [c for c in _SPLIT.split(match.group("codes").strip()) if c]
+        unused = [
+            c for c in codes if _OWN_CODE.fullmatch(c) and (row, c.upper()) not in suppressions.used
+        ]
+        if not unused:
+            continue
+        findings.append(
+            _unused_finding(
+                path, (row, column, before, comment), match, codes, unused, enabled, known
+            )
+        )
+    return findings
+
+
+def _unused_finding(
+    path: str,
+    where: tuple[int, int, str, str],
+    match: re.Match[str],
+    codes: list[str],
+    unused: list[str],
+    enabled: Collection[str],
+    known: Collection[str],
+) -> Finding:
+    row, column, before, comment = where
+    kinds: dict[str, list[str]] = {}
+    for code in unused:
+        upper = code.upper()
+        kind = (
+            "unknown" if upper not in known else "non-enabled" if upper not in enabled else "unused"
+        )
+        kinds.setdefault(kind, []).append(f"`{upper}`")
+    detail = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items())
+    start = Location(row, column + match.start() + 1)
+    end = Location(row, column + match.end() + 1)
+    remaining = [c for c in codes if c not in unused]
+    if remaining:
+        a, b = match.span("codes")
+        edit = Edit(
+            ", ".join(remaining), Location(row, column + a + 1), Location(row, column + b + 1)
+        )
+        message = f"remove the unused code{'s' if len(unused) > 1 else ''}"
+    else:
+        edit = _removal(row, column, before, comment, match)
+        message = "remove the unused `noqa` directive"
+    return Finding(
+        UNUSED_NOQA,
+        f"unused `noqa` directive ({detail})",
+        path,
+        start,
+        end,
+        Fix(message, (edit,), "safe"),
+    )
+
+
+def _removal(row: int, column: int, before: str, comment: str, match: re.Match[str]) -> Edit:
+    """The edit deleting a directive from its comment (at ``column`` of a line
+    that starts with ``before``) and the blanks before it when nothing follows;
+    text that follows stays a comment."""
+    rest = comment[match.end() :]
+    if rest.strip():
+        kept = rest.lstrip()
+        start, end = match.start(), len(comment) - len(kept)
+        content = "" if kept.startswith("#") or start > 0 else "# "
+    else:
+        head = comment[: match.start()]
+        start = len(head.rstrip()) if head else -(len(before) - len(before.rstrip()))
+        end, content = len(comment), ""
+    return Edit(content, Location(row, column + start + 1), Location(row, column + end + 1))
+
+
+def _comments(source: str) -> Iterator[tuple[int, int, str, str]]:
+    """(row, column, text, the line before it) of each comment naming a reglint
+    code in a ``# noqa``; nothing if the source does not tokenize."""
+    import io
+    import tokenize
+
+    found = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT and _RULE_NOQA.search(token.string):
+                (row, column), line = token.start, token.line
+                found.append((row, column, token.string, line[:column]))
+    except (tokenize.TokenError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return iter(())
+    return iter(found)

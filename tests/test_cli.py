@@ -68,6 +68,9 @@ def test_exit_zero_select_ignore_and_statistics(tmp_path):
     assert run_reglint("check", "--ignore", "RL001", "bad.py", cwd=tmp_path).returncode == 0
     assert run_reglint("check", "--select", "RL00", "bad.py", cwd=tmp_path).returncode == 1
     stats = run_reglint("check", "--statistics", "bad.py", cwd=tmp_path)
+    # RL001's fix is unsafe: [*] only when --unsafe-fixes would apply it
+    assert stats.stdout.split() == ["1", "RL001", "missing-kernel-regularizer"]
+    stats = run_reglint("check", "--statistics", "--unsafe-fixes", "bad.py", cwd=tmp_path)
     assert stats.stdout.split() == ["1", "RL001", "[*]", "missing-kernel-regularizer"]
 
 
@@ -162,17 +165,20 @@ def test_parallel_and_serial_runs_agree(tmp_path):
 
 def test_fix_writes_and_second_fix_changes_nothing(tmp_path):
     path = write(tmp_path, "bad.py", BAD)
-    result = run_reglint("check", "--fix", "bad.py", cwd=tmp_path)
+    plain = run_reglint("check", "--fix", "bad.py", cwd=tmp_path)
+    assert plain.returncode == 1 and path.read_text() == BAD  # RL001's fix is unsafe
+    result = run_reglint("check", "--fix", "--unsafe-fixes", "bad.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kernel_regularizer=tf.keras.regularizers.L2(0.0001)" in path.read_text()
     fixed = path.read_text()
-    again = run_reglint("check", "--fix", "bad.py", cwd=tmp_path)
+    again = run_reglint("check", "--fix", "--unsafe-fixes", "bad.py", cwd=tmp_path)
     assert again.returncode == 0 and path.read_text() == fixed
 
 
 def test_diff_writes_nothing(tmp_path):
     path = write(tmp_path, "bad.py", BAD)
-    result = run_reglint("check", "--diff", "bad.py", cwd=tmp_path)
+    assert run_reglint("check", "--diff", "bad.py", cwd=tmp_path).stdout == ""  # unsafe only
+    result = run_reglint("check", "--diff", "--unsafe-fixes", "bad.py", cwd=tmp_path)
     assert result.returncode == 1
     assert "+m = tf.keras.Sequential([tf.keras.layers.Dense(3, kernel_regularizer=" in result.stdout
     assert path.read_text() == BAD

@@ -96,7 +96,7 @@ def test_fix_factor_inside_the_range_is_what_fix_writes(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         "[tool.reglint]\nfix-factor = 1e-3\nfactor-min = 1e-4\nfactor-max = 1e-2\n"
     )
-    result = check(tmp_path, "--fix")
+    result = check(tmp_path, "--fix", "--unsafe-fixes")
     assert result.exit_code == 0, result.output
     assert "L2(0.001)" in (tmp_path / "a.py").read_text()
     assert check(tmp_path, source=None).exit_code == 0  # the fix raised no RL003

@@ -7,11 +7,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..config import ConfigError, Settings, load_settings
+from ..config import CONFIG_NAMES, ConfigError, Settings, load_settings
 
-#: The file names whose change (``workspace/didChangeWatchedFiles``, or a save
-#: in the editor) makes the server re-read every document's settings.
-CONFIG_NAMES = ("pyproject.toml", "reglint.toml")
+__all__ = ["CONFIG_NAMES", "SettingsCache", "is_config_file"]
 
 
 def is_config_file(path_or_uri: str) -> bool:
