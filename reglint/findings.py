@@ -38,6 +38,9 @@ class Finding:
     cell: int | None = None  # notebook cell index (0-based), when linting a notebook
     cell_location: Location | None = None  # the location inside that cell
     fixed: bool = field(default=False, compare=False)
+    #: Other places the finding is about, ``(filename, location, message)``: the
+    #: layer a helper builds, for a finding at the helper's call.
+    related: tuple[tuple[str, Location, str], ...] = ()
 
     def sort_key(self) -> tuple:
         # In a notebook, locations are relative to the cell: order by cell first.

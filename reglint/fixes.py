@@ -1,4 +1,5 @@
-"""Applying the fixes rules offer: text edits, non-overlapping, safe only."""
+"""Applying the fixes rules offer: text edits, non-overlapping; safe ones, and
+unsafe ones too when asked (``--unsafe-fixes``), as in ruff."""
 
 from __future__ import annotations
 
@@ -20,35 +21,42 @@ def _offset(starts: list[int], loc: Location) -> int:
     return starts[min(loc.row, len(starts)) - 1] + loc.column - 1
 
 
-def apply_edits(source: str, findings: Sequence[Finding]) -> tuple[str, list[Finding]]:
-    """Apply the safe fixes of ``findings`` whose edits do not overlap.
+def applicable(finding: Finding, unsafe: bool = False) -> bool:
+    """Whether ``--fix`` applies the finding's fix (unsafe ones only with ``unsafe``)."""
+    fix = finding.fix
+    return fix is not None and (fix.applicability == "safe" or unsafe)
+
+
+def apply_edits(
+    source: str, findings: Sequence[Finding], unsafe: bool = False
+) -> tuple[str, list[Finding]]:
+    """Apply the applicable fixes of ``findings`` whose edits do not overlap.
 
     Returns the new text and the findings whose fix was applied. Edits of one
-    fix are applied together or not at all; insertions at the same point (the
-    same import added by several fixes) are deduplicated.
+    fix are applied together or not at all; the same edit made by several
+    fixes (an import added, or the same import line extended) is made once.
     """
     starts = _offsets(source)
     taken: list[tuple[int, int]] = []
     chosen: list[tuple[int, int, str]] = []
-    inserted: set[tuple[int, str]] = set()
+    made: set[tuple[int, int, str]] = set()
     applied: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
         fix = finding.fix
-        if fix is None or fix.applicability != "safe":
+        if fix is None or not applicable(finding, unsafe):
             continue
         spans = [
             (_offset(starts, e.location), _offset(starts, e.end_location), e.content)
             for e in fix.edits
         ]
-        replacing = [(a, b) for a, b, _ in spans if a != b]
+        replacing = [(a, b) for a, b, c in spans if a != b and (a, b, c) not in made]
         if any(a < tb and ta < b for a, b in replacing for ta, tb in taken):
             continue
         for a, b, content in spans:
-            if a == b:
-                if (a, content) in inserted:
-                    continue
-                inserted.add((a, content))
-            else:
+            if (a, b, content) in made:
+                continue
+            made.add((a, b, content))
+            if a != b:
                 taken.append((a, b))
             chosen.append((a, b, content))
         applied.append(finding)
@@ -59,7 +67,9 @@ def apply_edits(source: str, findings: Sequence[Finding]) -> tuple[str, list[Fin
 
 
 def fix_source(source: str, path: str, settings: Settings) -> tuple[str, list[Finding]]:
-    """Apply safe fixes until none is left; returns the text and what was fixed.
+    """Apply fixes until none is left; returns the text and what was fixed.
+
+    Unsafe fixes are applied only when ``settings`` say ``unsafe-fixes``.
 
     A round of edits that would turn code Python compiles into code it does not
     is dropped whole: a fix never breaks a file, whatever positions it was given.
@@ -68,9 +78,10 @@ def fix_source(source: str, path: str, settings: Settings) -> tuple[str, list[Fi
 
     fixed: list[Finding] = []
     compiles = _compiles(source)
+    unsafe = bool(settings.options.get("unsafe-fixes"))
     for _ in range(MAX_ROUNDS):
         findings = lint_source(source, path, settings)
-        new, applied = apply_edits(source, findings)
+        new, applied = apply_edits(source, findings, unsafe)
         if not applied or new == source or (compiles and not _compiles(new)):
             break
         source = new

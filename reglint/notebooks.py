@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -456,3 +457,119 @@ def _cell_line(notebook: NotebookSource, row: int) -> str:
     if cell is None:
         return f"line {row}"
     return f"cell {cell.index + 1}, line {row - cell.start_row + 1}"
+
+
+def add_noqa_to_cells(text: str, findings: Sequence[Finding]) -> tuple[str, int]:
+    """The notebook JSON ``text`` with ``# noqa: CODES`` on each finding's cell
+    line, and the number of lines changed; the JSON keeps its key order,
+    indentation, escapes and final newline.
+
+    A line that is IPython syntax (a magic, a shell escape), or where a comment
+    would change the cell's code (inside a multi-line string), is left alone.
+    Raises :class:`SourceError` if the notebook is not nbformat 4 or its JSON
+    cannot be written back in the same layout.
+    """
+    import json
+
+    wanted: dict[int, dict[int, set[str]]] = {}
+    for f in findings:
+        if f.cell is not None and f.code != SYNTAX_ERROR:
+            wanted.setdefault(f.cell, {}).setdefault(f.location.row, set()).add(f.code)
+    if not wanted:
+        return text, 0
+    crlf = "\r\n" in text
+    plain = text.replace("\r\n", "\n") if crlf else text
+    try:
+        data = json.loads(plain)
+    except ValueError as exc:
+        raise SourceError(f"not a Jupyter notebook: {_one_line(exc)}") from None
+    if not isinstance(data, dict) or data.get("nbformat") != 4:
+        raise SourceError("noqa comments are written into nbformat 4 notebooks only")
+    layout = _json_layout(plain, data)
+    if layout is None:
+        raise SourceError("its JSON layout cannot be kept, so no noqa comment is written")
+    python = {cell.index: cell for cell in notebook_source(text).cells}
+    changed = 0
+    for index, rows in sorted(wanted.items()):
+        cell = python.get(index)
+        if cell is None:
+            continue
+        entry = data["cells"][index]
+        new_source, n = _cell_with_noqa(entry["source"], cell, rows)
+        if n:
+            entry["source"] = new_source
+            changed += n
+    if not changed:
+        return text, 0
+    dumped, ending = layout
+    out = dumped(data) + ending
+    return (out.replace("\n", "\r\n") if crlf else out), changed
+
+
+def _json_layout(text: str, data: Any) -> tuple[Any, str] | None:
+    """How ``text`` was written (``json.dumps`` settings, final newline), if known."""
+    import json
+    from functools import partial
+
+    ending = text[len(text.rstrip("\n")) :]
+    body = text[: len(text) - len(ending)]
+    for indent in (1, 2, 4, None, 3, "\t"):
+        for ensure_ascii in (False, True):
+            for separators in ((",", ": "), (", ", ": "), (",", ":")):
+                dumps = partial(
+                    json.dumps, indent=indent, ensure_ascii=ensure_ascii, separators=separators
+                )
+                if dumps(data) == body:
+                    return dumps, ending
+    return None
+
+
+def _cell_with_noqa(source: Any, cell: NotebookCell, rows: dict[int, set[str]]) -> tuple[Any, int]:
+    """A cell's JSON ``source`` (a string or a list of lines) with the comments added."""
+    from .noqa import add_noqa
+
+    text = "".join(source) if isinstance(source, list) else source
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    lines, seps = parts[0::2], [*parts[1::2], ""]
+    allowed = {}
+    for row, codes in rows.items():
+        if not 0 < row <= min(len(cell.lines), len(lines)):
+            continue
+        original, code = lines[row - 1], cell.lines[row - 1]
+        indent = original[: len(original) - len(code)]
+        if code.strip() and original.endswith(code) and not indent.strip():
+            allowed[row] = codes  # the line is Python as written (not a magic's placeholder)
+    before = _ast_dump(cell.text)
+    if not allowed or before is None:
+        return source, 0
+    new_code, count = add_noqa(cell.text, allowed)
+    if _ast_dump(new_code) != before:  # one row at a time: keep those that change nothing
+        new_code, count = cell.text, 0
+        for row, codes in sorted(allowed.items()):
+            candidate, n = add_noqa(new_code, {row: codes})
+            if n and _ast_dump(candidate) == before:
+                new_code, count = candidate, count + n
+    if not count:
+        return source, 0
+    code_lines = new_code.split("\n")
+    for row in allowed:
+        original, code = lines[row - 1], cell.lines[row - 1]
+        lines[row - 1] = original[: len(original) - len(code)] + code_lines[row - 1]
+    joined = "".join(line + sep for line, sep in zip(lines, seps, strict=True))
+    if isinstance(source, list):
+        return joined.splitlines(keepends=True), count
+    return joined, count
+
+
+def _ast_dump(code: str) -> str | None:
+    try:
+        tree = compile(
+            code,
+            "<cell>",
+            "exec",
+            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return ast.dump(tree)

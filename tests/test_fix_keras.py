@@ -41,10 +41,16 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before = run_reglint("check", "--no-cache", "--format", "json", *SCRIPTS, cwd=work)
     assert before.returncode == 1, before.stderr
     originals = {name: (work / name).read_text(encoding="utf-8") for name in SCRIPTS}
-    first = run_reglint("check", "--no-cache", "--fix", *SCRIPTS, cwd=work)
+    safe_copy = tmp_path_factory.mktemp("safe")
+    for name in SCRIPTS:
+        shutil.copy(FIXTURES / "fix" / name, safe_copy / name)
+    safe = run_reglint("check", "--no-cache", "--fix", *SCRIPTS, cwd=safe_copy)
+    first = run_reglint("check", "--no-cache", "--fix", "--unsafe-fixes", *SCRIPTS, cwd=work)
     after_first = {name: (work / name).read_bytes() for name in SCRIPTS}
-    second = run_reglint("check", "--no-cache", "--fix", *SCRIPTS, cwd=work)
+    second = run_reglint("check", "--no-cache", "--fix", "--unsafe-fixes", *SCRIPTS, cwd=work)
     return {
+        "safe": safe,
+        "after_safe": {name: (safe_copy / name).read_text(encoding="utf-8") for name in SCRIPTS},
         "dir": work,
         "findings": json.loads(before.stdout),
         "originals": originals,
@@ -54,17 +60,17 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-def test_every_fix_layer_is_flagged_with_a_safe_fix(fixed) -> None:
+def test_every_fix_layer_is_flagged_with_a_fix(fixed) -> None:
     """The fixtures are what they claim: each ``fix_*`` layer has a fixable finding."""
     for name in SCRIPTS:
         rows = fixed_layer_rows(fixed["originals"][name])
         assert rows, name
         fixable_rows = set()
         for f in fixed["findings"]:
-            if f["filename"] == name and f["fix"] and f["fix"]["applicability"] == "safe":
+            if f["filename"] == name and f["fix"]:
                 fixable_rows.update(range(f["location"]["row"], f["end_location"]["row"] + 1))
         unflagged = {layer for layer, row in rows.items() if row not in fixable_rows}
-        assert not unflagged, f"{name}: no safe fix for {unflagged}"
+        assert not unflagged, f"{name}: no fix for {unflagged}"
     codes = {f["code"] for f in fixed["findings"] if f["fix"]}
     assert codes >= {"RL001", "RL002", "RL004", "RL007"}
 
@@ -90,11 +96,24 @@ def test_fixed_scripts_parse_and_a_second_fix_changes_nothing(fixed) -> None:
     assert clean.returncode == 0, clean.stdout
 
 
+def test_plain_fix_applies_only_the_safe_fixes(fixed) -> None:
+    """Without --unsafe-fixes: RL004 renames and RL007 spelling fixes only."""
+    assert fixed["safe"].returncode == 1  # the unsafe fixes' findings remain
+    for name in ("rl001_keras3.py", "rl001_tf_keras.py"):
+        assert fixed["after_safe"][name] == fixed["originals"][name]  # RL001 adds a penalty
+    values = fixed["after_safe"]["value_fixes.py"]
+    assert "l2(l2=0.01)" in values and "l1(l1=0.001)" in values
+    assert 'layers.Dense(8, kernel_regularizer=l2(0.01), name="fix_typo")' in values
+    assert 'layers.Dense(1, kernel_regularizer=l2(0.01), name="fix_british")' in values
+    assert "kernel_regularizer=regularizers.l2," in values  # uncalled: a factor change
+    assert 'kernel_regularizer=l2(0.01), name="fix_embedding"' in values  # another weight
+
+
 def test_fix_keeps_the_file_style(fixed) -> None:
     keras3 = fixed["after_first"]["rl001_keras3.py"].decode("utf-8")
-    # `from keras import layers` style: regularizers imported once, next to it
-    assert keras3.count("from keras import regularizers\n") == 1
-    assert "kernel_regularizer=regularizers.L2(0.0001),\n    )," in keras3  # trailing comma kept
+    # `import keras` style: `keras.regularizers`, no import added
+    assert "import regularizers" not in keras3
+    assert "kernel_regularizer=keras.regularizers.L2(0.0001),\n    )," in keras3  # comma kept
     # positional kernel_regularizer (index 5 of Dense) replaced where it stands
     assert '"zeros", keras.regularizers.L2(0.0001), name="fix_positional"' in keras3
     tf_keras = fixed["after_first"]["rl001_tf_keras.py"].decode("utf-8")
@@ -176,15 +195,17 @@ def test_fix_writes_atomically_keeps_the_mode_and_reports_what_remains(tmp_path)
     clean_stat = clean.stat()
     inode = script.stat().st_ino
 
-    result = run_reglint("check", "--no-cache", "--fix", "model.py", "clean.py", cwd=tmp_path)
+    result = run_reglint(
+        "check", "--no-cache", "--fix", "--unsafe-fixes", "model.py", "clean.py", cwd=tmp_path
+    )
     assert result.returncode == 1  # a finding --fix cannot fix remains
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("model.py:7:40: RL002 `kernel_regularizer=0.01`")
+    assert lines[0].startswith("model.py:6:40: RL002 `kernel_regularizer=0.01`")
     assert lines[-1] == "Found 2 errors (1 fixed, 1 remaining)."
     assert len(lines) == 2
 
     text = script.read_text(encoding="utf-8")
-    assert "layers.Dense(1, kernel_regularizer=regularizers.L2(0.0001))" in text
+    assert "layers.Dense(1, kernel_regularizer=keras.regularizers.L2(0.0001))" in text
     assert "kernel_regularizer=0.01" in text  # the unfixable finding is left as it was
     assert stat.S_IMODE(script.stat().st_mode) == 0o741
     assert script.stat().st_ino != inode  # replaced by rename, not rewritten in place

@@ -46,6 +46,13 @@ def test_invalid_example(code, example):
         for f in findings:
             assert example.message in f.message
     if example.expected_fix is not None:
+        unsafe = any(f.fix is not None and f.fix.applicability == "unsafe" for f in findings)
+        if unsafe:
+            # plain --fix leaves an unsafe fix alone; --unsafe-fixes applies it
+            plain, applied = fix_source(example.code, "example.py", settings)
+            assert all(f.fix.applicability == "safe" for f in applied)
+            assert plain != example.expected_fix
+            settings = settings.with_overrides(options={"unsafe-fixes": True})
         fixed, applied = fix_source(example.code, "example.py", settings)
         assert fixed == example.expected_fix
         assert applied

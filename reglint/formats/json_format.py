@@ -43,6 +43,10 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         "end_location": _loc(finding.end_location),
         "fix": _fix(finding.fix),
         "url": DOCS_URL.format(code=finding.code),
+        "related": [
+            {"filename": printable(name), "location": _loc(loc), "message": printable(message)}
+            for name, loc, message in finding.related
+        ],
     }
 
 

@@ -142,6 +142,18 @@ def _result(finding: Finding, index: int, root: Path) -> dict[str, Any]:
             }
         ],
     }
+    if finding.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(name, root),
+                    "region": {"startLine": loc.row, "startColumn": loc.column},
+                },
+                "message": {"text": printable(message)},
+            }
+            for number, (name, loc, message) in enumerate(finding.related)
+        ]
     if finding.cell is not None:
         cell = finding.cell + 1
         result["locations"][0]["logicalLocations"] = [

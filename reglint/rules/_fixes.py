@@ -7,7 +7,7 @@ from functools import lru_cache
 import libcst as cst
 
 from .. import catalog
-from ..names import dotted_name, keras_symbol
+from ..names import KerasSymbol, dotted_name, keras_symbol
 from ..rule import LintContext
 from ._calls import argument
 
@@ -18,32 +18,66 @@ _IMPORT_FROM = {
 }
 
 
-def regularizer_module(
-    context: LintContext, call: cst.Call, flavor: str
+#: Names that bind each Keras' top-level module, and the path to its regularizers.
+_ROOT_NAMES = {
+    catalog.KERAS3: (("keras", "keras.regularizers"),),
+    catalog.KERAS2: (("tf_keras", "tf_keras.regularizers"),),
+    catalog.TF_KERAS: (
+        ("tf", "tf.keras.regularizers"),
+        ("tensorflow", "tensorflow.keras.regularizers"),
+    ),
+}
+_ROOT_MODULES = {"tf": "tensorflow", "tensorflow": "tensorflow"}
+
+
+def regularizer_callee(
+    context: LintContext, call: cst.Call, flavor: str, name: str
 ) -> tuple[str, tuple[str, ...]]:
-    """The dotted prefix that names Keras' regularizers module here, and the
-    import lines needed for it to exist."""
+    """How this file names Keras' regularizer ``name`` (of ``call``'s Keras), and
+    the import lines needed for it to exist.
+
+    In order: the class itself when imported (``L2`` after ``from
+    keras.regularizers import L2``), the imported ``regularizers`` module, the
+    path the layer is spelt with (``tf.keras.layers.Dense`` ->
+    ``tf.keras.regularizers``), an imported top-level module (``import keras``
+    -> ``keras.regularizers``); else ``regularizers`` and the import it needs.
+    """
     table = context.imports
-    bound = keras_symbol(table.resolve(cst.Name("regularizers")))
-    if bound is not None and bound.module == "" and bound.name == "regularizers":
-        return "regularizers", ()
-    callee = dotted_name(call.func) or ""
-    parts = callee.split(".")
-    if "layers" in parts[:-1]:
-        at = parts.index("layers")
-        if at > 0:  # tf.keras.layers.Dense -> tf.keras.regularizers
-            return ".".join([*parts[:at], "regularizers"]), ()
-        qualified = table.resolve(cst.Name("layers")) or ""
-        if qualified.endswith(".layers"):  # from tensorflow.keras import layers
-            parent = qualified[: -len(".layers")]
-            return "regularizers", (f"from {parent} import regularizers",)
-    return "regularizers", (f"from {_IMPORT_FROM.get(flavor, 'keras')} import regularizers",)
+
+    def bound(local: str) -> KerasSymbol | None:
+        symbol = keras_symbol(table.resolve(cst.Name(local)))
+        return symbol if symbol is not None and symbol.flavor == flavor else None
+
+    for local in dict.fromkeys((name, name.lower())):
+        symbol = bound(local)
+        if symbol is not None and symbol.is_regularizer and symbol.name.upper() == name:
+            return local, ()
+    symbol = bound("regularizers")
+    if symbol is not None and symbol.module == "" and symbol.name == "regularizers":
+        return f"regularizers.{name}", ()
+    parts = (dotted_name(call.func) or "").split(".")
+    if "layers" in parts[:-1] and parts.index("layers") > 0:
+        at = parts.index("layers")  # tf.keras.layers.Dense -> tf.keras.regularizers
+        return ".".join([*parts[:at], "regularizers", name]), ()
+    for local, path in _ROOT_NAMES.get(flavor, ()):
+        qualified = table.resolve(cst.Name(local))
+        root = _ROOT_MODULES.get(local)
+        if (qualified == root and root is not None) or (
+            root is None and bound(local) == KerasSymbol(flavor, "", "")
+        ):
+            return f"{path}.{name}", ()
+    qualified = table.resolve(cst.Name("layers")) or ""
+    if qualified.endswith(".layers"):  # from tensorflow.keras import layers
+        parent = qualified[: -len(".layers")]
+        return f"regularizers.{name}", (f"from {parent} import regularizers",)
+    module = _IMPORT_FROM.get(flavor, "keras")
+    return f"regularizers.{name}", (f"from {module} import regularizers",)
 
 
 @lru_cache(maxsize=64)
-def regularizer_expr(prefix: str, name: str, factor: float) -> cst.BaseExpression:
-    """``prefix.name(factor)``; libcst nodes are immutable, so one serves every fix."""
-    return cst.parse_expression(f"{prefix}.{name}({factor!r})")
+def regularizer_expr(callee: str, factor: float) -> cst.BaseExpression:
+    """``callee(factor)``; libcst nodes are immutable, so one serves every fix."""
+    return cst.parse_expression(f"{callee}({factor!r})")
 
 
 def regularizer_fix(
@@ -57,10 +91,10 @@ def regularizer_fix(
     if context.path.endswith(".ipynb"):
         return None  # imports cannot be placed safely across cells
     options = context.settings.options
-    prefix, imports = regularizer_module(context, call, flavor)
-    value = regularizer_expr(
-        prefix, options.get("fix-regularizer", "L2"), float(options.get("fix-factor", 1e-4))
+    callee, imports = regularizer_callee(
+        context, call, flavor, options.get("fix-regularizer", "L2")
     )
+    value = regularizer_expr(callee, float(options.get("fix-factor", 1e-4)))
     args = list(call.args)
     for name in missing:
         existing = argument(call, name, spec.position(name, flavor))

@@ -32,12 +32,19 @@ def judged_flavors(context: LintContext, flavor: str) -> tuple[str, ...]:
 
     ``tf.keras`` is Keras 3 from TF 2.16 on, and tf_keras when
     ``TF_USE_LEGACY_KERAS=1``: a value broken in either is reported, unless
-    the module itself sets the variable (then it is tf_keras only).
+    the module itself sets the variable (then it is tf_keras only) or the
+    ``keras-version`` option names the project's Keras (``"2"`` also makes
+    ``keras`` Keras 2, as before Keras 3). ``tf_keras`` is always Keras 2.
     """
+    if flavor == catalog.KERAS2:
+        return (flavor,)
+    version = context.settings.options.get("keras-version")
+    if flavor == catalog.TF_KERAS and _sets_legacy_keras(context.source):
+        return (catalog.KERAS2,)
+    if version in ("2", "3"):
+        return (catalog.KERAS2 if version == "2" else catalog.KERAS3,)
     if flavor != catalog.TF_KERAS:
         return (flavor,)
-    if _sets_legacy_keras(context.source):
-        return (catalog.KERAS2,)
     return (catalog.KERAS3, catalog.KERAS2)
 
 

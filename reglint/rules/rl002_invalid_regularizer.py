@@ -36,6 +36,8 @@ _CONTAINERS = {
     cst.SetComp: "set",
     cst.GeneratorExp: "generator",
 }
+#: The factor Keras 3 silently gives an uncalled ``l1``/``l2``/``L1``/``L2``.
+_UNCALLED_FACTOR = 0.01
 _UNINTERPRETED = "Keras raises `ValueError: Could not interpret regularizer identifier`"
 
 
@@ -300,9 +302,10 @@ class InvalidRegularizer(Rule):
         elif symbol.is_regularizer:
             found = regularizer_call(self.context.imports, node)
             if found is not None:
+                flavors = judged_flavors(self.context, symbol.flavor)
                 for param, expr in found.factors.items():
                     if expr is not None:
-                        self._check_factor(found.name, param, expr)
+                        self._check_factor(found.name, param, expr, flavors)
 
     def _check_value(
         self, arg_name: str, value: cst.BaseExpression, flavors: tuple[str, ...]
@@ -395,11 +398,12 @@ class InvalidRegularizer(Rule):
             effects.append(f"Keras 3 silently uses {_UNCALLED_K3[canonical]}")
         if catalog.KERAS2 in flavors:
             effects.append(
-                "tf_keras (Keras 2) fails when the layer is built (`ValueError: "
+                "Keras 2 (tf_keras) raises when the layer is built (`ValueError: "
                 "... is not a valid regularization penalty number`)"
             )
         code = self._code(value)
-        factor = repr(float(self.options.get("fix-factor", 1e-4)))
+        fix_factor = float(self.options.get("fix-factor", 1e-4))
+        factor = repr(fix_factor)
         if canonical == "L1L2":
             args = f"l1={factor}, l2={factor}"
         elif canonical == "OrthogonalRegularizer":
@@ -408,16 +412,24 @@ class InvalidRegularizer(Rule):
             args = factor
         replacement = cst.Call(func=value, args=cst.parse_expression(f"f({args})").args)
         shown = f"`{code}`" if code.rpartition(".")[2] == name else f"`{code}` (Keras' `{name}`)"
+        # Safe only when the call is what Keras 3, the only Keras judged, already
+        # ran: any other factor changes training, and in tf_keras the model now trains.
+        same = canonical == "OrthogonalRegularizer" or (
+            canonical in ("L1", "L2") and fix_factor == _UNCALLED_FACTOR
+        )
         self.report(
             value,
             f"{shown} is passed uncalled: {'; '.join(effects)}; call it with the factor you mean",
             replacement=replacement,
             fix_message=f"call it: `{code}({args})`",
+            unsafe=not (same and flavors == (catalog.KERAS3,)),
         )
 
     # --- factors ---------------------------------------------------------------
 
-    def _check_factor(self, name: str, param: str, expr: cst.BaseExpression) -> None:
+    def _check_factor(
+        self, name: str, param: str, expr: cst.BaseExpression, flavors: tuple[str, ...]
+    ) -> None:
         code = self._code(expr)
         where = f"`{name}({param}={code})`" if len(FACTOR_PARAMS[name]) > 1 else f"`{name}({code})`"
         if isinstance(expr, cst.Name) and expr.value == "None":
@@ -451,8 +463,8 @@ class InvalidRegularizer(Rule):
                 fix = cst.parse_expression(text.strip())
             self.report(
                 expr,
-                f"{where}: a string factor is rejected (Keras raises `ValueError: "
-                f"Invalid value for argument`); pass the number",
+                f"{where}: a string factor is rejected ({_rejected(param, flavors)}); "
+                f"pass the number",
                 replacement=fix,
                 fix_message="pass the number",
             )
@@ -461,10 +473,9 @@ class InvalidRegularizer(Rule):
         if maker is not None:
             self.report(
                 expr,
-                f"{where}: `{self._code(expr.func)}` is not a Python float; Keras "
-                f"rejects it (`ValueError: Invalid value for argument {param}` in "
-                f"Keras 3, `... not a valid regularization penalty number` in "
-                f"tf_keras); pass a float (`np.float64` and `float(...)` work)",
+                f"{where}: `{self._code(expr.func)}` is not a Python float; "
+                f"{_rejected(param, flavors)}; pass a float (`np.float64` and "
+                f"`float(...)` work)",
                 replacement=_as_float(expr),
                 fix_message="pass a Python float",
             )
@@ -514,6 +525,19 @@ class InvalidRegularizer(Rule):
         module = self.context.module or cst.Module(body=())
         text = " ".join(module.code_for_node(node).split())
         return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _rejected(param: str, flavors: tuple[str, ...]) -> str:
+    """How each judged Keras rejects a factor that is not a Python number."""
+    errors = []
+    if catalog.KERAS3 in flavors:
+        errors.append(f"Keras 3 raises `ValueError: Invalid value for argument {param}`")
+    if catalog.KERAS2 in flavors:
+        errors.append(
+            "tf_keras (Keras 2) raises `ValueError: ... is not a valid regularization "
+            "penalty number`"
+        )
+    return ", ".join(errors)
 
 
 def _as_float(expr: cst.Call) -> cst.BaseExpression | None:

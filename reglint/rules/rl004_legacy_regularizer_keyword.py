@@ -7,6 +7,7 @@ import libcst as cst
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
 from ._calls import called_symbol
+from ._regularizers import judged_flavors
 
 #: The regularizers whose Keras 2 constructor took ``l=`` for its one factor.
 _SINGLE_FACTOR = {"L1": "l1", "l1": "l1", "L2": "l2", "l2": "l2"}
@@ -66,15 +67,17 @@ class LegacyRegularizerKeyword(Rule):
         if symbol is None or not symbol.is_regularizer or symbol.name not in _SINGLE_FACTOR:
             return
         keyword = _SINGLE_FACTOR[symbol.name]
-        where = (
-            "tf_keras still accepts it, but the code breaks on Keras 3"
-            if symbol.flavor == catalog.KERAS2
-            else "tf_keras accepted it"
-        )
+        flavors = judged_flavors(self.context, symbol.flavor)
+        if catalog.KERAS3 not in flavors:
+            where = "; tf_keras still accepts it, but the code breaks on Keras 3"
+        elif catalog.KERAS2 in flavors:
+            where = "; tf_keras (`TF_USE_LEGACY_KERAS=1`) still accepts it"
+        else:
+            where = ""
         message = (
             f"`{symbol.name}(l=...)`: Keras 3 removed the `l` keyword (`TypeError: "
             f"{catalog.canonical_regularizer(symbol.name)}.__init__() got an unexpected "
-            f"keyword argument 'l'`); {where}; use `{keyword}=`"
+            f"keyword argument 'l'`){where}; use `{keyword}=`"
         )
         conflict = self._conflict(node, legacy, keyword)
         if conflict is not None:

@@ -8,7 +8,7 @@ import libcst as cst
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
 from ._calls import argument, has_star_args, layer_call
-from ._regularizers import REGULARIZER_ARGS
+from ._regularizers import REGULARIZER_ARGS, judged_flavors
 
 _REGULARIZER_KEYWORD = re.compile(r"regul", re.IGNORECASE)
 #: Layers whose weights belong to the layer (or cell) they wrap.
@@ -25,6 +25,15 @@ _WRAPPERS = frozenset(
 #: The arguments that regularize a layer's main (kernel-type) weight.
 _KERNEL_TYPE = frozenset({catalog.KERNEL, catalog.EMBEDDINGS, catalog.DEPTHWISE, catalog.POINTWISE})
 _BARE = re.compile(r"_*regulari[sz](?:er|ers|ation)_*", re.IGNORECASE)
+#: Keras 1's names (``Dense(W_regularizer=...)``), lower-cased, and what Keras 2 renamed them to.
+_KERAS1 = {
+    "w_regularizer": catalog.KERNEL,
+    "b_regularizer": catalog.BIAS,
+    "u_regularizer": catalog.RECURRENT,
+}
+#: How alike a misspelt keyword's weight name must be to the one it is renamed
+#: to for the rename to count as a spelling correction (a safe fix).
+_SAME_WEIGHT_RATIO = 0.8
 
 
 class RegularizerArgumentNotAccepted(Rule):
@@ -149,14 +158,15 @@ class RegularizerArgumentNotAccepted(Rule):
             and _REGULARIZER_KEYWORD.search(a.keyword.value)
             and a.keyword.value not in accepted
         ]
-        targets = {id(a): self._target(a.keyword.value, layer, accepted) for a in wrong}
+        flavors = judged_flavors(self.context, symbol.flavor)
+        targets = {id(a): self._target(a.keyword.value, layer, accepted, flavors) for a in wrong}
         counts: dict[str, int] = {}
-        for target, _ in targets.values():
+        for target, _, _ in targets.values():
             if target is not None:
                 counts[target] = counts.get(target, 0) + 1
         for arg in wrong:
             keyword = arg.keyword.value
-            target, hint = targets[id(arg)]
+            target, hint, same = targets[id(arg)]
             message = f"`{layer}` does not take `{keyword}`: {hint}"
             problem = None
             if target is None:
@@ -173,6 +183,9 @@ class RegularizerArgumentNotAccepted(Rule):
                     message,
                     replacement=arg.with_changes(keyword=cst.Name(target)),
                     fix_message=f"rename `{keyword}` to `{target}`",
+                    # Unsafe when it guesses another weight (which tf_keras may have
+                    # left unpenalized): a penalty appears where none applied.
+                    unsafe=not same,
                 )
             else:
                 self.report(arg, f"{message}{' (not renamed: ' + problem + ')' if problem else ''}")
@@ -184,48 +197,71 @@ class RegularizerArgumentNotAccepted(Rule):
         return argument(node, target, position) is not None
 
     @staticmethod
-    def _target(keyword: str, layer: str, accepted: frozenset[str]) -> tuple[str | None, str]:
-        """The one keyword ``keyword`` should be (None if not obvious), and a hint."""
+    def _target(
+        keyword: str, layer: str, accepted: frozenset[str], flavors: tuple[str, ...]
+    ) -> tuple[str | None, str, bool]:
+        """The one keyword ``keyword`` should be (None if not obvious), a hint, and
+        whether renaming only corrects how the same argument is spelt."""
         kernel_args = [a for a in sorted(accepted) if a in _KERNEL_TYPE]
         spec = catalog.KERNEL_LAYERS.get(layer)
         if spec is not None:
             kernel_args = list(spec.kernel_args)
         lowered = keyword.lower()
+        spelt = True  # ``meant`` is the argument ``keyword`` names, spelt otherwise
         if lowered in REGULARIZER_ARGS:
             meant = lowered
+        elif lowered in _KERAS1:
+            meant = _KERAS1[lowered]
         elif _BARE.fullmatch(keyword):
-            meant = catalog.KERNEL  # a bare ``regularizer=`` means the main weight's
+            meant, spelt = catalog.KERNEL, False  # a bare ``regularizer=``: the main weight's
         else:
             close = difflib.get_close_matches(lowered, sorted(REGULARIZER_ARGS), n=1, cutoff=0.8)
             meant = close[0] if close else None
+            spelt = meant is not None and _same_weight(lowered, meant)
         if meant is not None and meant in accepted:
-            return meant, f"did you mean `{meant}`?"
+            hint = f"did you mean `{meant}`?"
+            if lowered in _KERAS1:
+                hint = f"Keras 1's `{keyword}` is `{meant}` since Keras 2"
+            return meant, hint, spelt
         if layer in _WRAPPERS:
             inner = (
                 "the wrapped cell" if layer in ("RNN", "StackedRNNCells") else "the wrapped layer"
             )
-            return None, f"a wrapper has no weights of its own; pass it to {inner} instead"
+            return None, f"a wrapper has no weights of its own; pass it to {inner} instead", False
         if meant in _KERNEL_TYPE and kernel_args:
             names = " and ".join(f"`{a}`" for a in kernel_args)
-            if meant == catalog.KERNEL and layer.startswith(("Depthwise", "Separable")):
-                effect = (
-                    "tf_keras accepts and ignores it, so the weight trains unpenalized; "
-                    "Keras 3 raises `ValueError`"
+            effects = []
+            if catalog.KERAS3 in flavors:
+                effects.append("Keras 3 raises `ValueError`")
+            ignored = meant == catalog.KERNEL and layer.startswith(("Depthwise", "Separable"))
+            if catalog.KERAS2 in flavors:
+                effects.append(
+                    "tf_keras accepts and ignores it, so the weight trains unpenalized"
+                    if ignored
+                    else "tf_keras raises `TypeError`"
                 )
-            else:
-                effect = "Keras 3 raises `ValueError`, tf_keras `TypeError`"
-            hint = f"its kernel-type weight is regularized by {names} ({effect})"
-            return (kernel_args[0] if len(kernel_args) == 1 else None), hint
+            hint = f"its kernel-type weight is regularized by {names} ({'; '.join(effects)})"
+            return (kernel_args[0] if len(kernel_args) == 1 else None), hint, False
         if accepted == frozenset({catalog.ACTIVITY}):
-            return None, (
-                f"`{layer}` has no weights to regularize (it accepts only `activity_regularizer`)"
+            return (
+                None,
+                f"`{layer}` has no weights to regularize (it accepts only `activity_regularizer`)",
+                False,
             )
         names = ", ".join(f"`{a}`" for a in _ordered(accepted))
         if meant is None:
             close = difflib.get_close_matches(lowered, sorted(accepted), n=1, cutoff=0.6)
             if close:
-                return close[0], f"did you mean `{close[0]}`? (it accepts {names})"
-        return None, f"it accepts {names}"
+                return close[0], f"did you mean `{close[0]}`? (it accepts {names})", False
+        return None, f"it accepts {names}", False
+
+
+def _same_weight(keyword: str, meant: str) -> bool:
+    """``kernal_regularizer`` names the kernel; ``w_regularizer`` is no misspelt bias."""
+    stem = keyword.split("_regul")[0]
+    return (
+        difflib.SequenceMatcher(None, stem, meant.split("_regul")[0]).ratio() >= _SAME_WEIGHT_RATIO
+    )
 
 
 _ORDER = (

@@ -298,6 +298,11 @@ class LateBoundAddLossLambda(Rule):
             params=params.with_changes(params=new_params),
             whitespace_after_lambda=cst.SimpleWhitespace(" "),
         )
+        # Unsafe: each penalty then reads its own layer, so the model trains differently.
         self.report(
-            lam, message, replacement=fixed, fix_message=f"bind {shown} as default arguments"
+            lam,
+            message,
+            replacement=fixed,
+            fix_message=f"bind {shown} as default arguments",
+            unsafe=True,
         )

@@ -185,6 +185,30 @@ def compiles(text: bytes) -> ast.AST | None:
         return None
 
 
+_TRAILING_NOQA = re.compile(
+    r"[ \t]*#\s*noqa(?::\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)?[ \t]*$", re.I
+)
+
+
+def meaning(name: str, data: bytes) -> str | None:
+    """What ``--add-noqa`` must leave unchanged in a file: a Python file's tree;
+    a notebook's JSON with each code cell's trailing noqa comments taken out.
+    None when the file has no meaning to keep (it does not compile or parse)."""
+    if not name.endswith(".ipynb"):
+        tree = compiles(data)
+        return None if tree is None else ast.dump(tree)
+    try:
+        nb = json.loads(data)
+        for cell in nb["cells"]:
+            if cell.get("cell_type") == "code":
+                source = cell["source"]
+                text = source if isinstance(source, str) else "".join(source)
+                cell["source"] = [_TRAILING_NOQA.sub("", line) for line in text.splitlines()]
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return json.dumps(nb, sort_keys=True)
+
+
 def noqa_covers(line: str, code: str) -> bool:
     match = _NOQA.search(line)
     if match is None:

@@ -6,7 +6,6 @@ bad file never costs the others their results."""
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ from .clirun import (
     digests,
     expected_controls,
     json_keys,
+    meaning,
     noqa_covers,
     project,
     reglint,
@@ -148,9 +148,7 @@ def _add_noqa(verdict, root, corpus, controls, target, args, findings) -> None:
     src = project(root, corpus, controls)
     original = {p.name: p.read_bytes() for p in src.iterdir()}
     by_file = json_keys(findings)
-    suppressible = {
-        Path(f["filename"]).name for f in findings if f["cell"] is None and f["code"] != "RL000"
-    }
+    suppressible = {Path(f["filename"]).name for f in findings if f["code"] != "RL000"}
     run = reglint("check", "--add-noqa", *args, target, cwd=root)
     verdict.judge(run)
     after = {p.name: p.read_bytes() for p in src.iterdir()}
@@ -162,9 +160,8 @@ def _add_noqa(verdict, root, corpus, controls, target, args, findings) -> None:
         m = verdict.mutants.get(name)
         if (m is not None and m.deep) or name not in after:
             continue
-        old_tree = compiles(original[name])
-        new_tree = compiles(after[name])
-        if old_tree is not None and (new_tree is None or ast.dump(old_tree) != ast.dump(new_tree)):
+        old = meaning(name, original[name])
+        if old is not None and meaning(name, after[name]) != old:
             verdict.add("--add-noqa changed what the code means", [name])
     check = reglint("check", *args, "--format", "json", target, cwd=root)
     remaining = verdict.judge(check, json_out=True)
