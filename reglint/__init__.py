@@ -9,16 +9,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "audit_model", "audit_path", "lint_source"]
+__all__ = ["Policy", "__version__", "audit_model", "audit_path", "lint_source"]
 
 if TYPE_CHECKING:
+    from .api import lint_source
     from .audit.api import audit_model, audit_path
-    from .engine import lint_source
+    from .policy import Policy
 
 _LAZY = {
-    "lint_source": "reglint.engine",
+    "lint_source": "reglint.api",
     "audit_model": "reglint.audit.api",
     "audit_path": "reglint.audit.api",
+    "Policy": "reglint.policy",
 }
 
 

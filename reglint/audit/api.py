@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..policy import Policy
 from .checks import check_weights
 from .config_audit import records_from_config
 from .discovery import refusal
@@ -23,6 +24,10 @@ def _options(options: AuditOptions | None, overrides: dict[str, Any]) -> AuditOp
     base = options or AuditOptions()
     if "allow" in overrides and overrides["allow"] is not None:
         overrides["allow"] = tuple(overrides["allow"])
+    if overrides.get("policy") is not None and not isinstance(overrides["policy"], Policy):
+        raise TypeError(
+            f"policy must be a reglint.Policy, not {type(overrides['policy']).__name__}"
+        )
     return base.with_overrides(**overrides)
 
 
@@ -37,12 +42,14 @@ def audit_model(
     batch_size: int | None = None,
     seed: int | None = None,
     options: AuditOptions | None = None,
+    policy: Policy | None = None,
 ) -> AuditReport:
     """Audit an in-memory Keras 3 or tf_keras model; it is left exactly as it was.
 
     The verification step trains a copy (``clone_model`` or, for subclassed
     models, a temporary ``.keras`` round trip); the model's weights, optimizer
-    and compile state are never touched.
+    and compile state are never touched. ``policy`` replaces the options'
+    ``[tool.reglint.policy]`` (``allow`` still adds to its ``exempt-layers``).
     """
     from .loading import flavor_of, keras_module
 
@@ -56,6 +63,7 @@ def audit_model(
             steps=steps,
             batch_size=batch_size,
             seed=seed,
+            policy=policy,
         ),
     )
     flavor = flavor_of(model)
@@ -81,6 +89,7 @@ def audit_path(
     batch_size: int | None = None,
     seed: int | None = None,
     options: AuditOptions | None = None,
+    policy: Policy | None = None,
 ) -> AuditReport:
     """Audit a saved model (``.keras``, ``.h5``, SavedModel directory); never writes it.
 
@@ -98,6 +107,7 @@ def audit_path(
             steps=steps,
             batch_size=batch_size,
             seed=seed,
+            policy=policy,
         ),
     )
     return audit_paths([path], opts)[0]
@@ -201,7 +211,7 @@ def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
         if reasons:
             report.notes.append(f"not loaded; contains {', '.join(reasons)}")
         report.weights = records_from_config(stored, options)
-        check_weights(report, live=False)
+        check_weights(report, live=False, options=options)
         report.opaque = opaque_layers(stored.config, options)
         report.incomplete_allowed = options.allow_incomplete
         report.notes.append(
@@ -319,11 +329,15 @@ def _check_live(
         return
     labels: dict[int, tuple[str, str]] = {}
     report.weights = inspect_model(model, options, flavor, labels)
-    check_weights(report, live=True)
+    # An explicit penalty is only known after the training step: RA001 waits for it.
+    explicit = "explicit-penalty" in options.policy.other_means
+    if not explicit:
+        check_weights(report, live=True, options=options)
     if not options.train:
         report.verification = Verification(ran=False, reason="skipped (--no-train)")
+        _settle_explicit(report, options, "not measured: the training step was skipped")
         return
-    if not any(w.penalty for w in report.weights if w.trainable):
+    if not explicit and not any(w.penalty for w in report.weights if w.trainable):
         report.verification = Verification(
             ran=False, reason="no regularized trainable weight: nothing to verify"
         )
@@ -336,12 +350,33 @@ def _check_live(
         report.verification = Verification(
             ran=False, reason=f"cannot copy the model: {one_line(e)}"
         )
+        _settle_explicit(report, options, "not measured: the model could not be copied")
         return
     report.verification = verify_safely(copy, keras, flavor, loss, options, labels, weights)
     if not report.verification.ran:
         report.error = f"{report.verification.reason} (--no-train skips the training step)"
         return
+    v = report.verification
+    _settle_explicit(
+        report, options, v.explicit_reason or "the loss has no extra term over this weight", v
+    )
     add_verification_findings(report, report.verification)
+
+
+def _settle_explicit(
+    report: AuditReport, options: AuditOptions, why_not: str, v: Verification | None = None
+) -> None:
+    """Mark the weights an explicit penalty was measured on, then add RA001–RA003
+    (other-means "explicit-penalty" only; otherwise they were added already)."""
+    if "explicit-penalty" not in options.policy.other_means:
+        return
+    measured = v.explicit_penalty if v is not None else {}
+    for w in report.weights:
+        if w.weight in measured:
+            w.covered_by.append("explicit-penalty")
+        elif w.regularizer is None and w.penalty is None:
+            w.not_covered["explicit-penalty"] = why_not
+    check_weights(report, live=True, options=options)
 
 
 def copy_model(model: Any, keras: Any) -> Any:

@@ -27,13 +27,22 @@ def _penalty(value: float | None) -> str:
     return "-" if value is None else f"{value:.6g}"
 
 
+def _policy_note(verdict: dict[str, str]) -> str:
+    """``exempt (exempt-layers = "head*")`` or ``covered by weight-decay``."""
+    from ..policy import Verdict
+
+    return Verdict(**verdict).describe()
+
+
 def _table(report: AuditReport) -> list[str]:
     rows = [("layer", "class", "weight", "regularizer", "penalty", "note")]
     for w in report.weights:
         notes = []
         if not w.trainable:
             notes.append("frozen")
-        if w.allowed:
+        if w.policy is not None and w.policy.get("status") in ("exempt", "covered"):
+            notes.append(_policy_note(w.policy))
+        elif w.allowed:
             notes.append("allowed")
         elif not w.required:
             notes.append("not required")

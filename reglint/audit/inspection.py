@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import BIAS, KERNEL_LAYERS, LayerSpec
 from .backend import as_float32
 from .config_audit import argument_kind
+from .other_means import DecayCoverage, has_activity_regularizer, output_layer_ids
 from .policy import AuditOptions, is_allowed, is_required
 from .regularizers import parse_regularizer, regularizer_from_object
 from .report import Regularizer, WeightRecord
@@ -141,6 +142,9 @@ def inspect_model(
     trainable_index = {id(v): i for i, v in enumerate(model.trainable_variables)}
     records: list[WeightRecord] = []
     seen: set[int] = set()
+    outputs = output_layer_ids(model)
+    decay = DecayCoverage(model, flavor) if "weight-decay" in options.policy.other_means else None
+    decay_vars: list[tuple[WeightRecord, Any]] = []
     for path, layer, spec in iter_kernel_layers(model):
         for v in layer.weights:
             if id(v) in seen:
@@ -178,8 +182,24 @@ def inspect_model(
                     required=is_required(kind, options),
                     allowed=is_allowed(path, options.allow),
                     zero_weight=bool(not np.any(np.asarray(v))),
+                    output=id(layer) in outputs,
+                    activity=has_activity_regularizer(layer),
                 )
             )
+            if records[-1].activity:
+                records[-1].covered_by.append("activity")
+            if decay is not None:
+                decay_vars.append((records[-1], v))
+    if decay is not None:
+        decay.prove([v for r, v in decay_vars if r.regularizer is None])
+        for r, v in decay_vars:
+            if r.regularizer is not None:
+                continue
+            why = decay.why_not(v)
+            if why is None:
+                r.covered_by.append("weight-decay")
+            else:
+                r.not_covered["weight-decay"] = why
     _mark_in_losses(records, loss_values(model))
     return records
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, check_glob, find_pyproject, read_toml, tool_table
+from ..policy import Policy, merge_factor_aliases, policy_from_table
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,27 @@ class AuditOptions:
     exclude: tuple[str, ...] = ()
     #: A model whose weights were not all seen does not fail the gate (still "incomplete").
     allow_incomplete: bool = False
+    #: ``[tool.reglint.policy]``; ``allow`` adds to its ``exempt-layers``.
+    policy: Policy = field(default_factory=Policy)
+
+    @property
+    def effective_policy(self) -> Policy:
+        return self.policy.with_exempt(self.allow)
 
     def with_overrides(self, **overrides: Any) -> AuditOptions:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["policy"] = self.policy.to_dict()
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AuditOptions:
         d = dict(d)
         for key in ("allow", "imports", "exclude"):
             d[key] = tuple(d.get(key, ()))
+        d["policy"] = Policy.from_dict(d.get("policy") or {})
         return cls(**d)
 
 
@@ -82,9 +92,10 @@ def load_audit_options(start: str | Path | None = None) -> AuditOptions:
     pyproject = find_pyproject(Path(start) if start is not None else Path.cwd())
     if pyproject is None:
         return AuditOptions()
-    table = tool_table(read_toml(pyproject), pyproject, "tool", "reglint", "audit")
+    data = read_toml(pyproject)
+    table = tool_table(data, pyproject, "tool", "reglint", "audit")
     where = f"{pyproject}: [tool.reglint.audit]"
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"policy": _policy(data, pyproject)}
     for key, value in table.items():
         if key not in _CONFIG_KEYS:
             raise ConfigError(f"{where} unknown key {key!r}")
@@ -112,6 +123,18 @@ def load_audit_options(start: str | Path | None = None) -> AuditOptions:
         )
         values["import_root"] = str(base)
     return AuditOptions(**values)
+
+
+def _policy(data: dict[str, Any], pyproject: Path) -> Policy:
+    """``[tool.reglint.policy]``, with the ``[tool.reglint] factor-min``/``factor-max`` aliases."""
+    section = f"{pyproject}: [tool.reglint.policy]"
+    policy = policy_from_table(tool_table(data, pyproject, "tool", "reglint", "policy"), section)
+    return merge_factor_aliases(
+        policy,
+        tool_table(data, pyproject, "tool", "reglint"),
+        f"{pyproject}: [tool.reglint]",
+        section,
+    )
 
 
 def is_allowed(layer: str, allow: tuple[str, ...]) -> bool:

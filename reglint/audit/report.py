@@ -84,6 +84,14 @@ class WeightRecord:
     required: bool = True
     allowed: bool = False  # exempted by --allow
     zero_weight: bool = False  # all entries zero: a zero penalty is then expected
+    output: bool = False  # the layer produces a model output (exempt-outputs)
+    activity: bool = False  # the layer has an activity_regularizer (other-means "activity")
+    #: Other means proven to regularize this weight ("weight-decay", "explicit-penalty"...).
+    covered_by: list[str] = field(default_factory=list)
+    #: Why a means in the policy's other-means does not cover it (means -> reason).
+    not_covered: dict[str, str] = field(default_factory=dict)
+    #: The policy's verdict: {"status": "exempt", "clause": "exempt-layers", "pattern": ...}.
+    policy: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -163,10 +171,22 @@ class Verification:
     loss_tolerance: float | None = None
     loss_ok: bool | None = None
     gradients: list[GradientCheck] = field(default_factory=list)
+    #: other-means "explicit-penalty": weight -> max |d(extra loss term)/dW| measured
+    #: (the applied update minus the data gradient and the weight's own penalty gradient).
+    explicit_penalty: dict[str, float] = field(default_factory=dict)
+    explicit_loss: float | None = None  # training loss - data loss - own penalties
+    explicit_reason: str | None = None  # why an explicit penalty could not be measured
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("data_loss", "penalty", "training_loss", "loss_error", "loss_tolerance"):
+        for k in (
+            "data_loss",
+            "penalty",
+            "training_loss",
+            "loss_error",
+            "loss_tolerance",
+            "explicit_loss",
+        ):
             d[k] = _json_float(d[k])
         for g in d["gradients"]:
             for k in ("max_error", "tolerance", "penalty_grad", "penalty_share"):
@@ -180,6 +200,7 @@ class Verification:
             GradientCheck(**{k: _py_float(v) for k, v in g.items()}) for g in d.pop("gradients")
         ]
         d = {k: _py_float(v) for k, v in d.items()}
+        d["explicit_penalty"] = dict(d.get("explicit_penalty") or {})
         return cls(gradients=grads, **d)
 
 

@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import expected_step, set_seed
+from .backend import as_float32, expected_step, set_seed
 from .inspection import penalty_functions, variable_name
 from .loading import one_line
 from .policy import AuditOptions
@@ -26,6 +26,9 @@ LOSS_RTOL = 1e-4
 GRAD_RTOL = 1e-5  # float32 noise, relative to max |W| and max |data gradient|
 MIXED_RTOL = 1e-2  # float16 compute (mixed precision): loss
 MIXED_GRAD_RTOL = 1e-3  # and gradients, relative to max |data gradient|
+#: other-means "explicit-penalty": an extra gradient counts when it is this many
+#: times the float noise of the data gradient (eager and traced passes differ by noise).
+EXPLICIT_MARGIN = 10.0
 
 
 @dataclass
@@ -171,6 +174,10 @@ def verify(
     trainable = list(model.trainable_variables)
     fns = penalty_functions(model, flavor)
     worst: dict[str, GradientCheck] = {}
+    explicit = "explicit-penalty" in options.policy.other_means
+    if explicit:
+        v.explicit_reason = _explicit_unmeasurable(model, flavor)
+        explicit = v.explicit_reason is None
     for step in range(options.steps):
         for var, value in zip(model.variables, snapshot, strict=True):
             var.assign(value)
@@ -184,6 +191,7 @@ def verify(
         for var, value in zip(model.variables, state, strict=True):
             var.assign(value)
         before = [t.numpy() for t in trainable]
+        own = sum(float(as_float32(fn())) for fn in fns.values()) if explicit else 0.0
         set_seed(seed, flavor)
         logs = model.train_on_batch(xin, yin, return_dict=True)
         if "loss" not in logs:
@@ -194,9 +202,23 @@ def verify(
         tol = rtol * max(abs(d + p), 1e-3) + 1e-6
         if v.loss_error is None or err > v.loss_error:
             v.loss_error, v.loss_tolerance = err, tol
+        extra_loss = None
+        if explicit:
+            extra_loss = t - d - own
+            if extra_loss > tol and t > d + p:
+                err = 0.0  # a train_step's own penalty term: more than model.losses, not less
+            v.explicit_loss = (
+                extra_loss if v.explicit_loss is None else max(v.explicit_loss, extra_loss)
+            )
         v.loss_ok = bool((v.loss_ok is not False) and (err <= tol or p <= tol))
         for i, (var, w0, gd) in enumerate(zip(trainable, before, g_data, strict=True)):
             if id(var) not in g_pen:
+                if explicit and extra_loss is not None and extra_loss > tol:
+                    gd = 0.0 * w0 if gd is None else gd
+                    size = _extra_gradient(w0, var.numpy(), gd, mixed)
+                    if size is not None:
+                        _, weight = (labels or {}).get(i, (None, variable_name(var)))
+                        v.explicit_penalty[weight] = max(size, v.explicit_penalty.get(weight, 0.0))
                 continue
             gp = g_pen[id(var)]
             gp = 0.0 * w0 if gp is None else gp
@@ -210,6 +232,37 @@ def verify(
                 worst[check.weight] = check
     v.gradients = list(worst.values())
     return v
+
+
+def _explicit_unmeasurable(model: Any, flavor: str) -> str | None:
+    """Why an explicit penalty's gradient cannot be told apart here, or None."""
+    from .backend import JAX, keras_backend
+
+    if flavor != "keras2" and keras_backend() == JAX:
+        return "not measured on the JAX backend"
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        if getattr(layer, "activity_regularizer", None) is not None:
+            return (
+                f"the model has activity regularizers (layer {layer.name!r}): their gradient "
+                "cannot be told apart from an explicit penalty's"
+            )
+    return None
+
+
+def _extra_gradient(w0: Any, w1: Any, data_grad: Any, mixed: bool) -> float | None:
+    """max |applied update - data gradient| when it is well above float noise, else None.
+
+    For a weight without a regularizer of its own, that is the gradient of the
+    loss terms other than the data loss: an explicit penalty (``add_loss``, a
+    custom ``train_step``).
+    """
+    import numpy as np
+
+    applied = w0.astype("float64") - np.asarray(w1).astype("float64")
+    rel = MIXED_GRAD_RTOL if mixed else GRAD_RTOL
+    noise = rel * float(np.abs(data_grad).max()) + 1e-6 * float(np.abs(w0).max()) + 1e-12
+    size = float(np.abs(applied - data_grad).max()) if applied.size else 0.0
+    return size if size > EXPLICIT_MARGIN * noise else None
 
 
 def judge_gradient(
