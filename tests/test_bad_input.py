@@ -3,13 +3,12 @@ and the other files are still linted. ``check`` never writes to a linted file.""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
 
 import pytest
-from reglint_testing import run_reglint
+from reglint_testing import run_as_nobody, run_reglint
 
 BAD = "import tensorflow as tf\nm = tf.keras.Sequential([tf.keras.layers.Dense(3)])\n"
 
@@ -121,50 +120,8 @@ def test_symlink_loops(tmp_path):
 
 
 def _check_as_nobody(directory, *args):
-    """Run ``reglint check`` in a forked child that has dropped root's privileges
-    (root reads every file, so permissions only apply to an ordinary user).
-    Returns (exit code, stdout, stderr)."""
-    import reglint.cli
-
-    out_path, err_path = os.path.join(directory, ".out"), os.path.join(directory, ".err")
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            code = 70
-            try:
-                os.chdir(directory)
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - pytest captures sys.*
-                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-                if os.geteuid() == 0:
-                    # a first run as root imports every module the command needs:
-                    # 'nobody' cannot read root's Python installation
-                    with contextlib.suppress(SystemExit):
-                        reglint.cli.main(["check", "--no-cache", *args], standalone_mode=False)
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    out.truncate(0)
-                    err.truncate(0)
-                    os.lseek(1, 0, 0)
-                    os.lseek(2, 0, 0)
-                    os.setgid(65534)
-                    os.setuid(65534)
-                rv = reglint.cli.main(["check", *args], standalone_mode=False)
-                code = rv if isinstance(rv, int) else 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:
-                import traceback
-
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-    with open(out_path) as out, open(err_path) as err:
-        return os.waitstatus_to_exitcode(status), out.read(), err.read()
+    """``reglint check ARGS`` as 'nobody' (root reads every file); (exit code, stdout, stderr)."""
+    return run_as_nobody(directory, ["check", "--no-cache", *args], ["check", *args])
 
 
 def test_unreadable_file():

@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_files_and_fix_io import _as_nobody, no_hang
+from reglint_testing import run_as_nobody
+from test_files_and_fix_io import no_hang
 
 from reglint.cache import CACHE_DIR_NAME, Cache
 from reglint.config import Settings
@@ -207,7 +208,7 @@ def test_a_read_only_cache_dir_as_a_user():
         Path(directory, "a.py").write_text(BAD)
         os.mkdir(os.path.join(directory, CACHE_DIR_NAME), 0o755)
         args = ["check", "--format", "json", "-j", "1", "a.py"]
-        code, out, err = _as_nobody(directory, [*args[:-1], "--no-cache", "a.py"], args)
+        code, out, err = run_as_nobody(directory, [*args[:-1], "--no-cache", "a.py"], args)
         assert code == 1
         assert [f["code"] for f in json.loads(out)] == ["RL001"]
         assert err.count("\n") == 1 and "cannot write the cache" in err

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from reglint_testing import run_reglint
+from reglint_testing import run_as_nobody, run_reglint
 
 import reglint.runner as runner
 import reglint.source
@@ -251,48 +251,6 @@ def test_a_file_changed_during_fix_is_left_alone_and_reported(tmp_path, monkeypa
     assert FIXED in (tmp_path / "a.py").read_text()
 
 
-def _as_nobody(directory: str, warm_up: list[str], args: list[str]) -> tuple[int, str, str]:
-    """Run ``reglint`` in a forked child that has dropped root's privileges
-    (root writes every file). ``warm_up`` runs first, as root, to import what
-    the command needs ('nobody' cannot read root's Python installation); it
-    must write nothing. Returns (exit code, stdout, stderr)."""
-    out_path, err_path = os.path.join(directory, ".out"), os.path.join(directory, ".err")
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            code = 70
-            try:
-                os.chdir(directory)
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - pytest captures sys.*
-                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-                with contextlib.suppress(SystemExit):
-                    main(warm_up, standalone_mode=False)
-                sys.stdout.flush()
-                sys.stderr.flush()
-                for fd in (1, 2):
-                    os.ftruncate(fd, 0)
-                    os.lseek(fd, 0, 0)
-                os.setgid(65534)
-                os.setuid(65534)
-                rv = main(args, standalone_mode=False)
-                code = rv if isinstance(rv, int) else 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:
-                import traceback
-
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-    with open(out_path) as out, open(err_path) as err:
-        return os.waitstatus_to_exitcode(status), out.read(), err.read()
-
-
 @pytest.fixture
 def shared_dir():
     """A directory outside pytest's root-only tmp tree, so that 'nobody' can enter it."""
@@ -316,7 +274,7 @@ def test_unwritable_files_cost_one_line_each_and_the_rest_are_fixed(shared_dir):
             os.chown(root / rel, 65534, 65534)
     os.chmod(root / "open/readonly.py", 0o644)  # root's: 'nobody' may read, not write
     args = ["--no-cache", "-j", "1", "--unsafe-fixes", "--format", "json", "open", "locked"]
-    code, out, err = _as_nobody(
+    code, out, err = run_as_nobody(
         shared_dir,
         ["check", "--no-cache", "--diff", "--unsafe-fixes", "open", "locked"],
         ["check", "--fix", *args],
@@ -341,7 +299,7 @@ def test_add_noqa_on_an_unwritable_file_costs_one_line_and_the_rest_get_theirs(s
     os.chmod(root / "readonly.py", 0o644)  # root's: 'nobody' may read, not write
     os.chmod(root, 0o777)
     args = ["--no-cache", "-j", "1", "a.py", "readonly.py"]
-    code, _, err = _as_nobody(shared_dir, ["check", *args], ["check", "--add-noqa", *args])
+    code, _, err = run_as_nobody(shared_dir, ["check", *args], ["check", "--add-noqa", *args])
     assert err.splitlines()[0] == (
         "reglint: error: readonly.py: cannot write the noqa comments: Permission denied; "
         "not changed"
