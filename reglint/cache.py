@@ -169,15 +169,21 @@ def finding_to_json(f: Finding, path: str) -> list[Any]:
         f.cell,
         _loc(f.cell_location),
         f.fixed,
+        [[name, _loc(loc), message] for name, loc, message in f.related],
     ]
 
 
 def finding_from_json(data: Any, path: str) -> Finding:
     """The finding :func:`finding_to_json` wrote; TypeError or ValueError if
     ``data`` is anything else (every field is type-checked: the cache is input)."""
-    if not (isinstance(data, list) and len(data) == 9):
+    if not (isinstance(data, list) and len(data) in (9, 10)):
         raise TypeError("not a finding")
-    code, message, filename, loc, end, fix, cell, cell_loc, fixed = data
+    code, message, filename, loc, end, fix, cell, cell_loc, fixed = data[:9]
+    related = data[9] if len(data) == 10 else []
+    if not isinstance(related, list) or not all(
+        isinstance(r, list) and len(r) == 3 for r in related
+    ):
+        raise TypeError("not related locations")
     fix_obj = None
     if fix is not None:
         if not (isinstance(fix, list) and len(fix) == 3 and isinstance(fix[2], list)):
@@ -198,6 +204,7 @@ def finding_from_json(data: Any, path: str) -> Finding:
         cell,
         _unloc_opt(cell_loc),
         fixed,
+        tuple((_str(r[0]), _unloc(r[1]), _str(r[2])) for r in related),
     )
 
 
@@ -211,7 +218,8 @@ def _valid_entry(entry: Any) -> bool:
     """``[stat signature or None, digest, day last used, findings]``."""
     return (
         isinstance(entry, list)
-        and len(entry) == 4
+        and len(entry) in (4, 5)
+        and (len(entry) == 4 or _valid_depends(entry[4]))
         and (
             entry[0] is None
             or (isinstance(entry[0], list) and len(entry[0]) == 4 and all(map(_is_int, entry[0])))
@@ -220,6 +228,11 @@ def _valid_entry(entry: Any) -> bool:
         and _is_int(entry[2])
         and isinstance(entry[3], list)
     )
+
+
+def _valid_depends(depends: Any) -> bool:
+    """``{path relative to the root: content digest}`` of the modules a result read."""
+    return isinstance(depends, dict) and all(isinstance(d, str) for d in depends.values())
 
 
 # --- the cache --------------------------------------------------------------
@@ -238,6 +251,8 @@ class Cache:
         root = os.path.abspath(settings.root)
         self._prefix = root.rstrip(os.sep) + os.sep
         self._warned = False
+        #: key -> current content digest of the dependencies checked this run.
+        self._digests: dict[str, str] = {}
 
     def _warn(self, message: str) -> None:
         if not self._warned:
@@ -288,6 +303,8 @@ class Cache:
         entry = self.entries.get(self.key(path))
         if not _valid_entry(entry):
             return None, None
+        if len(entry) == 5 and not self._depends_unchanged(entry[4]):
+            return None, None  # a module the result read has changed: lint again
         try:
             st = os.stat(path)
         except OSError:
@@ -302,6 +319,22 @@ class Cache:
             return None, None
         return None, entry[1]
 
+    def _depends_unchanged(self, depends: dict[str, str]) -> bool:
+        from .source import SourceError, read_bytes
+
+        for key, digest in depends.items():
+            current = self._digests.get(key)
+            if current is None:
+                full = key if os.path.isabs(key) else self._prefix + key
+                try:
+                    current = content_digest(read_bytes(full)[0])
+                except (SourceError, OSError):
+                    current = ""
+                self._digests[key] = current
+            if current != digest:
+                return False
+        return True
+
     def revalidated(self, path: str, st: StatKey) -> list[Finding] | None:
         """The content had the cached digest: findings stand, the stat is refreshed."""
         entry = self.entries[self.key(path)]
@@ -312,13 +345,24 @@ class Cache:
             self.changed = True
         return findings
 
-    def store(self, path: str, st: StatKey, digest: str, findings: list[Finding]) -> None:
-        self.entries[self.key(path)] = [
+    def store(
+        self,
+        path: str,
+        st: StatKey,
+        digest: str,
+        findings: list[Finding],
+        depends: dict[str, str] | None = None,
+    ) -> None:
+        """``depends``: path -> digest of the project modules the findings read."""
+        entry = [
             self._signature(st),
             digest,
             self.today,
             [finding_to_json(f, path) for f in findings],
         ]
+        if depends:
+            entry.append({self.key(p): d for p, d in depends.items()})
+        self.entries[self.key(path)] = entry
         self.changed = True
 
     @staticmethod

@@ -16,13 +16,21 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Container, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import catalog
+
+if TYPE_CHECKING:
+    from .project_index import ProjectIndex
 
 _KERNEL_LAYERS = catalog.KERNEL_LAYERS
 _LAYERS = catalog.ALL_LAYERS
 _REGULARIZERS = frozenset(catalog.REGULARIZERS)
+#: How many names a callee is followed through (``c = b``, ``b = blocks.conv_block``);
+#: past that the gate passes the file.
+_MAX_ALIASES = 256
+#: A callee ``a.b.c.d.e`` deeper than this is a value's attribute, not a project function.
+_MAX_ATTRIBUTES = 4
 
 
 Options = Mapping[str, Any]
@@ -80,6 +88,17 @@ class ModuleFacts:
                         for last in _value_names(node.value):
                             self._bind(target.id, last)
         self._expanded: dict[str, frozenset[str]] = {}
+        self._values: dict[str, list[ast.expr]] | None = None
+
+    def assigned_values(self, name: str) -> list[ast.expr]:
+        """The values assigned to the plain name ``name`` anywhere in the module."""
+        if self._values is None:
+            self._values = {}
+            for stmt in self.assigns:
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self._values.setdefault(target.id, []).append(stmt.value)
+        return self._values.get(name, [])
 
     def _bind(self, local: str, last: str) -> None:
         self.bound.setdefault(local, set()).add(last)
@@ -509,3 +528,143 @@ def may_fire(
     """The verdict of the test a rule names (None: no test, so it may fire);
     ``options`` are the rules' options (``[tool.reglint]``)."""
     return True if name is None else TESTS[name](tree, f, options)
+
+
+def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: ProjectIndex) -> bool:
+    """May :mod:`reglint.crosscall` report here? A sound over-approximation: the
+    module calls a function of its own that calls a kernel layer, or a project
+    function whose summary builds one (:meth:`ProjectIndex.builds_layers`), or
+    gives a kernel layer ``**`` or a regularizer argument (a regularizer a
+    factor) that names a variable or a project import."""
+    imported = _imported_names(f)
+    called = {n for call in f.calls for n in (f.callee_names(call) or ((),))[0]}
+    called.update(b for n in list(called) for b in f.bound.get(n, ()))
+    functions = {
+        d.name
+        for d in f.definitions
+        if d.name in called and not isinstance(d, ast.ClassDef) and _builds_layers(d, f)
+    }
+    for call in f.calls:
+        found = f.callee_names(call)
+        if found is None:
+            continue
+        names = found[0]
+        local = call.func.id if isinstance(call.func, ast.Name) else ""
+        if not functions.isdisjoint(names) or not functions.isdisjoint(f.bound.get(local, ())):
+            return True
+        if _calls_project_builder(call, f, imported, path, index):
+            return True
+        spec_names = names & _KERNEL_LAYERS.keys()
+        if spec_names:
+            if any(kw.arg is None for kw in call.keywords):
+                return True
+            values = _regularizer_values(call, spec_names)
+        elif not names.isdisjoint(_REGULARIZERS):
+            values = [*call.args, *(kw.value for kw in call.keywords)]
+        else:
+            continue
+        for value in values:
+            for node in ast.walk(value):
+                if not isinstance(node, ast.Name) or node.id in ("None", "True", "False"):
+                    continue
+                if node.id in f.assigned or node.id in f.bound or _annotated(f, node.id):
+                    return True
+                if any(index.is_project_name(path, q) for q in imported.get(node.id, ())):
+                    return True
+    return False
+
+
+def _regularizer_values(call: ast.Call, layers: frozenset[str]) -> list[ast.expr]:
+    """The arguments of a layer call that may be one of its regularizer arguments."""
+    args = {a for name in layers for a in _KERNEL_LAYERS[name].kernel_args}
+    values = [kw.value for kw in call.keywords if kw.arg in args]
+    positions = {
+        p
+        for name in layers
+        for a in _KERNEL_LAYERS[name].kernel_args
+        for p in _KERNEL_LAYERS[name].positions.get(a, {}).values()
+    }
+    values += [arg for i, arg in enumerate(call.args) if i in positions]
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        values += call.args
+    return values
+
+
+def _annotated(f: ModuleFacts, name: str) -> bool:
+    return any(isinstance(a.target, ast.Name) and a.target.id == name for a in f.annotated)
+
+
+def _imported_names(f: ModuleFacts) -> dict[str, set[str]]:
+    """Local name -> the dotted names imports (at any level of the module) bind it to."""
+    found: dict[str, set[str]] = {}
+    for stmt in f.imports:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                found.setdefault(local, set()).add(alias.name if alias.asname else local)
+        else:
+            base = "." * stmt.level + (stmt.module or "")
+            sep = "" if base.endswith(".") else "."
+            for alias in stmt.names:
+                if alias.name != "*":
+                    found.setdefault(alias.asname or alias.name, set()).add(
+                        f"{base}{sep}{alias.name}"
+                    )
+    return found
+
+
+def _calls_project_builder(
+    call: ast.Call, f: ModuleFacts, imported: dict[str, set[str]], path: str, index: ProjectIndex
+) -> bool:
+    """Does ``call`` name (directly, through an alias or ``partial``) a project
+    function that builds a kernel layer a call can leave unregularized?"""
+    return any(
+        q is None or index.builds_layers(path, q) for q in _qualified(call.func, f, imported)
+    )
+
+
+def _qualified(
+    func: ast.expr, f: ModuleFacts, imported: dict[str, set[str]]
+) -> Iterator[str | None]:
+    """The dotted names a callee may denote through imports, assignments
+    (``c = blocks.conv_block``) and ``partial`` (any scope: over-approximated)."""
+    todo: list[tuple[ast.expr, str]] = [(func, "")]
+    seen: set[tuple[str, str]] = set()
+    while todo and len(seen) <= _MAX_ALIASES:
+        expr, suffix = todo.pop()
+        attrs: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            attrs.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            continue
+        suffix = "".join(f".{a}" for a in reversed(attrs)) + suffix
+        if (expr.id, suffix) in seen or suffix.count(".") > _MAX_ATTRIBUTES:
+            continue  # ``x = x.T``: a value, not a function
+        seen.add((expr.id, suffix))
+        for qualified in imported.get(expr.id, ()):
+            yield qualified + suffix
+        if expr.id in f.assigned:
+            for value in f.assigned_values(expr.id):
+                if isinstance(value, ast.Call) and value.args and _is_partial(value.func):
+                    value = value.args[0]
+                if isinstance(value, (ast.Name, ast.Attribute)):
+                    todo.append((value, suffix))
+    if todo:
+        yield None  # too many aliases to follow: may be anything
+
+
+def _is_partial(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name == "partial"
+
+
+def _builds_layers(definition: ast.AST, f: ModuleFacts) -> bool:
+    """Does a function call a kernel layer (or star-forward) anywhere in its body?
+    The innermost helper of any chain does, so a call of it passes the gate."""
+    for node in ast.walk(definition):
+        if isinstance(node, ast.Call):
+            found = f.callee_names(node)
+            if found is not None and not found[0].isdisjoint(_KERNEL_LAYERS):
+                return True
+    return False

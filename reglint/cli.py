@@ -174,6 +174,11 @@ def main() -> None:
     default=None,
     help="RL001 also requires recurrent_regularizer on recurrent layers.",
 )
+@click.option(
+    "--preview/--no-preview",
+    default=None,
+    help="Judge RL001 and RL003 across calls and modules too (docs/cross-calls.md).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option(
@@ -213,6 +218,7 @@ def check(
     extend_exclude,
     force_exclude,
     require_recurrent,
+    preview,
     no_cache,
     quiet,
     stdin_filename,
@@ -256,6 +262,8 @@ def check(
         options["unsafe-fixes"] = unsafe_fixes
     if keras_version is not None:
         options["keras-version"] = keras_version
+    if preview is not None:
+        options["preview"] = preview
     settings = settings.with_overrides(
         select=_codes(select),
         ignore=(*settings.ignore, *(_codes(ignore) or ())),

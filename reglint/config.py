@@ -55,6 +55,7 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     "fix-factor": 1e-4,
     "unsafe-fixes": False,  # --fix also applies fixes that change how a model trains
     "keras-version": None,  # "2" or "3": the Keras `tf.keras` and `keras` mean (None: auto)
+    "preview": False,  # analysis across calls and modules (docs/cross-calls.md)
 }
 
 #: The values of ``keras-version`` (an integer in TOML is read as its string).
@@ -380,6 +381,8 @@ def _check_options(
         raise ConfigError(f"{section} require-recurrent must be true or false")
     if options.get("fix-regularizer") not in ("L1", "L2"):
         raise ConfigError(f'{section} fix-regularizer must be "L1" or "L2"')
+    if not isinstance(options.get("preview", False), bool):
+        raise ConfigError(f"{section} preview must be true or false")
     if not isinstance(options.get("unsafe-fixes", False), bool):
         raise ConfigError(f"{section} unsafe-fixes must be true or false")
     if options.get("keras-version") not in (None, *KERAS_VERSIONS):

@@ -42,6 +42,9 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Ask each triggered rule's ``candidates`` test on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
 CANDIDATE_STAGE = True
+#: Judge RL001 and RL003 across calls and modules too (:mod:`reglint.crosscall`).
+CROSS_CALLS = True
+_CROSS_CODES = ("RL001", "RL003")
 #: Parse only the definitions that hold the rules' sites (:mod:`reglint.slicing`);
 #: tests switch it off to check it never changes a result.
 SLICING = True
@@ -68,14 +71,54 @@ def lint_source(
     settings: Settings | None = None,
     rules: Sequence[type[Rule]] | None = None,
 ) -> list[Finding]:
-    """Lint Python ``source``; ``rules`` defaults to those ``settings`` enable for ``path``."""
+    """Lint Python ``source``; ``rules`` defaults to those ``settings`` enable for ``path``.
+
+    Unused ``# noqa: RLnnn`` directives (RL011, opt-in) are looked for only in
+    a file that has one: the rules run as always, recording what the comments
+    suppressed, and a file whose other triggers do not match is still not parsed.
+    """
     settings = settings or Settings()
     enabled: list = list(rules) if rules is not None else enabled_infos(settings, path)
     to_run = triggered_rules(source, enabled)
-    if not to_run:
+    codes = {r.code for r in enabled}
+    wanted = noqa.UNUSED_NOQA in codes and noqa.names_rule_codes(source)
+    unused = noqa.Suppressions() if wanted else None
+    preview = CROSS_CALLS and settings.options.get("preview")
+    cross = [c for c in _CROSS_CODES if c in codes] if preview else []
+    if not (to_run or unused or cross) and SYNTAX_ERROR not in codes:
         return []
+    findings: list[Finding] = []
+    parsed: dict[str, Any] = {}
+    if to_run:
+        with _collector_paused():
+            findings = _lint(source, path, settings, enabled, to_run, unused, parsed)
+    elif SYNTAX_ERROR in codes:
+        findings = _syntax_check(source, path, unused, parsed)
+    if cross and not any(f.code == SYNTAX_ERROR for f in findings):
+        with _collector_paused():
+            findings += _cross_calls(source, path, settings, cross, parsed)
+        findings.sort(key=Finding.sort_key)
+    if unused is not None:
+        from .registry import rule_infos
+
+        findings += noqa.unused_directives(source, path, unused, codes, rule_infos())
+        findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _syntax_check(
+    source: str, path: str, suppressions: noqa.Suppressions | None, parsed: dict[str, Any]
+) -> list[Finding]:
+    """RL000 for a file no other rule needs parsed: CPython's parser is the
+    cheapest sound test (a bytecode ``compile`` costs more, a tokenizer misses errors)."""
     with _collector_paused():
-        return _lint(source, path, settings, enabled, to_run)
+        tree = python_tree(source, path)
+    if not isinstance(tree, Finding):
+        parsed["tree"] = tree
+        return []
+    if suppressions is not None:
+        suppressions.complete = False
+    return [tree]
 
 
 @contextmanager
@@ -92,20 +135,32 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _lint(
-    source: str, path: str, settings: Settings, enabled: Sequence, to_run: list
+    source: str,
+    path: str,
+    settings: Settings,
+    enabled: Sequence,
+    to_run: list,
+    suppressions: noqa.Suppressions | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> list[Finding]:
     tree = python_tree(source, path)
+    if parsed is not None and not isinstance(tree, Finding):
+        parsed["tree"] = tree
     if isinstance(tree, Finding):
+        if suppressions is not None:
+            suppressions.complete = False
         return [tree] if any(r.code == SYNTAX_ERROR for r in enabled) else []
     text = source
     if CANDIDATE_STAGE:
-        to_run, text = _candidate_stage(source, tree, to_run, settings.options)
+        to_run, text = _candidate_stage(source, tree, to_run, settings.options, parsed)
         if not to_run:
             return []
     import libcst as cst
 
     if isinstance(to_run[0], RuleInfo):
         to_run = rule_classes(r.code for r in to_run)
+    if suppressions is not None:
+        suppressions.complete = False  # until the rules ran
     try:
         module = _parse(text, source)
     except cst.ParserSyntaxError as exc:
@@ -117,7 +172,10 @@ def _lint(
     try:
         # libcst drops a form feed in indentation: its columns, and so any edit, would be off.
         exact = "\f" not in text or module.code == text
-        return _run(module, source, path, settings, to_run, exact)
+        findings = _run(module, source, path, settings, to_run, exact, suppressions)
+        if suppressions is not None:
+            suppressions.complete = True
+        return findings
     except RecursionError:
         # Deeper in libcst's tree than in Python's: 1,000 implicitly concatenated
         # strings are one node to Python and a chain of 1,000 to libcst.
@@ -191,7 +249,11 @@ def _parse(text: str, source: str) -> cst.Module:
 
 
 def _candidate_stage(
-    source: str, tree: ast.Module, rules: Sequence[_R], options: Mapping[str, Any]
+    source: str,
+    tree: ast.Module,
+    rules: Sequence[_R],
+    options: Mapping[str, Any],
+    parsed: dict[str, Any] | None = None,
 ) -> tuple[list[_R], str]:
     """The rules (classes or :class:`RuleInfo`) that may fire according to
     CPython's ``ast`` (a fraction of a libcst parse, and no libcst import), and
@@ -200,6 +262,8 @@ def _candidate_stage(
     from .candidates import facts, may_fire
 
     module_facts = facts(tree)
+    if parsed is not None:
+        parsed["facts"] = module_facts
     kept: list[_R] = []
     sites: list[ast.AST] | None = []
     for rule in rules:
@@ -218,6 +282,43 @@ def _candidate_stage(
     return kept, slice_source(source, tree, module_facts, sites) or source
 
 
+def _cross_calls(
+    source: str, path: str, settings: Settings, codes: list[str], parsed: dict[str, Any]
+) -> list[Finding]:
+    """RL001/RL003 across calls and modules (:mod:`reglint.crosscall`), for a
+    module that may show them (:func:`reglint.candidates.cross_call_sites`)."""
+    from .project_index import index_for
+
+    index = index_for(str(settings.root), settings.options)
+    tree = parsed.get("tree")
+    if tree is None:
+        tree = python_tree(source, path)
+        if isinstance(tree, Finding):
+            return []
+    from .candidates import cross_call_sites, facts
+
+    module_facts = parsed.get("facts") or facts(tree)
+    if not cross_call_sites(tree, module_facts, path, index):
+        return []
+    from .crosscall import check
+
+    found = check(source, path, tree, settings, codes)
+    if not found:
+        return []
+    lines = _NEWLINE.split(source)
+    file_noqa = noqa.file_suppressions(source)
+    return [
+        f
+        for f in found
+        if not noqa.is_suppressed(f.code, file_noqa)
+        and not noqa.is_suppressed(f.code, noqa.line_suppressions(_line(lines, f.location.row)))
+    ]
+
+
+def _line(lines: list[str], row: int) -> str:
+    return lines[row - 1] if row <= len(lines) else ""
+
+
 def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Finding:
     """RL000 for what libcst rejects though Python accepted it (the gate ran first)."""
     where = Location(exc.raw_line, exc.raw_column + 1)
@@ -231,6 +332,7 @@ def _run(
     settings: Settings,
     rules: Sequence[type[Rule]],
     exact: bool = True,
+    suppressions: noqa.Suppressions | None = None,
 ) -> list[Finding]:
     from .limits import MAX_FINDINGS_PER_RULE
     from .names import ImportTable, ImportTracker
@@ -266,6 +368,8 @@ def _run(
             end = Location(end_row, end_col + 1)
             line = lines[start.row - 1] if start.row - 1 < len(lines) else ""
             if noqa.is_suppressed(visitor.code, noqa.line_suppressions(line)):
+                if suppressions is not None:
+                    suppressions.used.add((start.row, visitor.code))
                 continue
             reported += 1
             if reported > MAX_FINDINGS_PER_RULE:
@@ -300,15 +404,10 @@ def _fix(
     edits = [Edit(module.code_for_node(replacement), start, end)]
     missing = [line for line in report.imports if line not in source]
     if missing:
+        from .import_edits import import_edit
+
         newline = module.default_newline
-        edits.insert(
-            0,
-            Edit(
-                "".join(f"{line}{newline}" for line in missing),
-                Location(import_row, 1),
-                Location(import_row, 1),
-            ),
-        )
+        edits[:0] = [import_edit(source, line, newline, import_row) for line in missing]
     return Fix(
         report.fix_message or "apply the suggested fix",
         tuple(edits),

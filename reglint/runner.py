@@ -38,6 +38,8 @@ class FileResult:
     source: str | None = None  # the text as read, when fixing
     fixed_source: str | None = None  # the text after fixes, when fixing and changed
     fixed: list[Finding] = field(default_factory=list)
+    #: path -> content digest of the project modules the findings depend on.
+    depends: dict[str, str] = field(default_factory=dict)
 
 
 def lint_file(path: str, settings: Settings, fix: bool = False) -> FileResult:
@@ -105,7 +107,13 @@ def _check(path: str, settings: Settings, expected: str | None) -> Checked:
     digest = content_digest(data)
     if digest == expected:
         return None, stat_key(st), digest
-    return _lint_data(path, data, settings, False), stat_key(st), digest
+    from .project_index import recording
+
+    with recording() as depends:
+        result = _lint_data(path, data, settings, False)
+    depends.pop(os.path.abspath(path), None)
+    result.depends = depends
+    return result, stat_key(st), digest
 
 
 def _do(job: Job, settings: Settings, fix: bool) -> Any:
@@ -255,7 +263,7 @@ def lint_files(
                         result, st, digest = _check(path, settings, None)
                 if result is not None:
                     if result.error is None and st is not None and digest is not None:
-                        store.store(path, st, digest, result.findings)
+                        store.store(path, st, digest, result.findings, result.depends)
                     yield result
                     continue
             yield FileResult(path, findings)

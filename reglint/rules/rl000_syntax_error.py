@@ -15,4 +15,8 @@ class SyntaxErrorRule(Rule):
     needs_keras = False
 
     VALID = [Valid("from keras import layers\nlayers.Dropout(0.5)\n")]
-    INVALID = [Invalid("from keras import layers\nlayers.Dense(4\n", at=["2:13"])]
+    INVALID = [
+        Invalid("from keras import layers\nlayers.Dense(4\n", at=["2:13"]),
+        # no rule's text trigger matches: the file is still parsed for RL000
+        Invalid("import os\n\ndef f(:\n    pass\n", at=["3:7"]),
+    ]

@@ -5,9 +5,12 @@ import re
 import libcst as cst
 
 from .. import catalog
+from ..model_links import ModuleLinks, build_links
+from ..policy import REQUIRED, Verdict
 from ..rule import Invalid, Rule, Valid, any_word
 from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
 from ._fixes import regularizer_fix
+from ._messages import missing_phrase
 
 
 class MissingKernelRegularizer(Rule):
@@ -44,6 +47,13 @@ class MissingKernelRegularizer(Rule):
         ),
         Valid("from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n"),
         Valid("import tensorflow as tf\ntf.keras.layers.Dense(4)  # noqa: RL001\n"),
+        # across calls (issue 9): a helper whose `reg` every call passes
+        Valid(
+            "from keras import layers\n"
+            "def block(x, reg=None):\n    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
+            "block(x, 'l2')\nblock(x, reg='l1')\n",
+            options={"preview": True},
+        ),
     ]
     INVALID = [
         Invalid(
@@ -52,7 +62,15 @@ class MissingKernelRegularizer(Rule):
             message="Dense",
         ),
         Invalid(
-            "from keras.layers import Conv2D as C\nC(8, 3, kernel_regularizer=None)\n", at=["2:1"]
+            "from keras.layers import Conv2D as C\nC(8, 3, kernel_regularizer=None)\n",
+            at=["2:1"],
+            message="`Conv2D` has `kernel_regularizer` set to `None`",
+        ),
+        Invalid(
+            "from keras import layers\nlayers.SeparableConv2D(8, 3, depthwise_regularizer=None)\n",
+            message=(
+                "is built without `pointwise_regularizer` and has `depthwise_regularizer` set to"
+            ),
         ),
         Invalid(
             "from tf_keras.layers import *\nEmbedding(100, 8)\n",
@@ -73,6 +91,37 @@ class MissingKernelRegularizer(Rule):
             at=["4:26", "4:36"],
         ),
         Invalid("import keras_core as keras\nkeras.layers.Dense(4)\n", at=["2:1"]),
+        # across calls (issue 9): the finding sits at the call that leaves `reg` empty
+        Invalid(
+            "from keras import layers\n"
+            "def block(x, reg=None):\n    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
+            "def net(x, r=None):\n    return block(x, reg=r)\n"
+            "block(x, 'l2')\ny = net(x)\n",
+            at=["7:5"],
+            message="`net(...)` builds `Conv2D` without `kernel_regularizer` (through `r`)",
+            options={"preview": True},
+        ),
+        Invalid(
+            "from keras import layers\n"
+            "def dense(x, units, **kwargs):\n    return layers.Dense(units, **kwargs)(x)\n"
+            "CFG = dict(activation='relu')\n"
+            "dense(x, 4, kernel_regularizer='l2')\ndense(x, 4, **CFG)\n",
+            at=["6:1"],
+            options={"preview": True},
+        ),
+        Invalid(
+            "import functools\nfrom keras import layers\n"
+            "def block(x, reg):\n    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
+            "plain = functools.partial(block, reg=None)\nplain(x)\n",
+            at=["6:1"],
+            options={"preview": True},
+        ),
+        Invalid(
+            "from keras import layers\nREG = None\nlayers.Dense(4, kernel_regularizer=REG)\n",
+            at=["3:1"],
+            message="gets `None` for `kernel_regularizer`",
+            options={"preview": True},
+        ),
         Invalid(
             "from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n",
             options={"require-recurrent": True},
@@ -85,6 +134,50 @@ class MissingKernelRegularizer(Rule):
         ),
     ]
 
+    def _policy_verdict(self, node: cst.Call, call: cst.Call, layer: str) -> Verdict:
+        """``[tool.reglint.policy]``'s verdict on a layer call lacking a regularizer."""
+        policy = self.context.settings.policy
+        if policy.default:
+            return REQUIRED
+        name = next(
+            (
+                a.value.evaluated_value
+                for a in call.args
+                if a.keyword is not None
+                and a.keyword.value == "name"
+                and isinstance(a.value, cst.SimpleString)
+            ),
+            None,
+        )
+        means: list[str] = []
+        activity = next(
+            (
+                a
+                for a in call.args
+                if a.keyword is not None and a.keyword.value == "activity_regularizer"
+            ),
+            None,
+        )
+        if activity is not None and not is_none(activity.value):
+            means.append("activity")
+        links = None
+        if policy.exempt_outputs or {"weight-decay", "explicit-penalty"} & set(policy.other_means):
+            links = self._links()
+            assert self.context.module is not None
+            means.extend(links.covered_by(node, self.context.module))
+        output = links is not None and links.is_output(node, self.context.module)
+        return policy.decide(layer, name, output=output, covered_by=tuple(means))
+
+    def _links(self) -> ModuleLinks:
+        """The module's model links, built once per module."""
+        module = self.context.module
+        cached = getattr(self, "_module_links", None)
+        if cached is None or cached[0] is not module:
+            assert module is not None
+            cached = (module, build_links(module, self.context.imports, self.context.source))
+            self._module_links = cached
+        return cached[1]
+
     def visit_Call(self, node: cst.Call) -> None:
         found = layer_call(self.context.imports, node)
         if found is None:
@@ -96,14 +189,21 @@ class MissingKernelRegularizer(Rule):
             return
         required = spec.required_args(self.options.get("require-recurrent", False))
         missing = []
+        set_to_none = []
         for arg_name in required:
             arg = layer_argument(call, spec, arg_name, symbol.flavor)
             if arg is None or is_none(arg.value):
                 missing.append(arg_name)
+                if arg is not None:
+                    set_to_none.append(arg_name)
         if not missing:
             return
+        if not self._policy_verdict(node, call, layer).reports:
+            return
         args = " and ".join(f"`{m}`" for m in missing)
-        message = f"`{layer}` is built without {args}: its weights train unpenalized"
+        message = f"`{layer}` {missing_phrase(missing, set_to_none)}: its weights train unpenalized"
+        if self.context.settings.policy.require is not None:
+            message += f" ({self.context.settings.policy.clause_text()})"
         # A misspelt or misplaced regularizer keyword: RL007 renames it instead.
         misspelt = any(
             a.keyword is not None
@@ -118,6 +218,12 @@ class MissingKernelRegularizer(Rule):
             self.report(node, message)
         else:
             replacement, imports = fix
+            # Unsafe: a new penalty changes how the model trains (and its factor is a guess).
             self.report(
-                node, message, replacement=replacement, imports=imports, fix_message=f"add {args}"
+                node,
+                message,
+                replacement=replacement,
+                imports=imports,
+                fix_message=f"add {args}",
+                unsafe=True,
             )

@@ -65,8 +65,42 @@ class IneffectiveRegularizationFactor(Rule):
         ),
         Valid("import keras\ndef l2(x):\n    return x\nl2(0)\n"),
         Valid("import torch\nl2 = torch.tensor(0)\n"),
+        # a helper's factor parameter: judged at each call, never at the helper
+        Valid(
+            "from keras import layers, regularizers\n"
+            "def fc(x, decay=1e-4):\n"
+            "    return layers.Dense(4, kernel_regularizer=regularizers.l2(decay))(x)\n"
+            "fc(x)\nfc(x, 1e-3)\n",
+            options={"preview": True},
+        ),
     )
     INVALID = (
+        # across calls (issue 9): the call leaves the factor 0, the layer is a related location
+        Invalid(
+            "from keras import layers, regularizers\n"
+            "DECAY = 0.0\n"
+            "def fc(x, decay=1e-4):\n"
+            "    return layers.Dense(4, kernel_regularizer=regularizers.l2(decay))(x)\n"
+            "fc(x)\nfc(x, decay=DECAY)\n",
+            at=["6:1"],
+            message="`fc(...)` gives the `Dense` it builds `l2(l2=0.0)`",
+            options={"preview": True},
+        ),
+        Invalid(
+            "from keras import layers, regularizers\n"
+            "def fc(x, decay=0.0):\n"
+            "    return layers.Dense(4, kernel_regularizer=regularizers.L2(decay))(x)\n"
+            "fc(x)\n",
+            at=["4:1"],
+            options={"preview": True},
+        ),
+        Invalid(
+            "from keras import layers, regularizers\nRATE = -1e-4\n"
+            "layers.Dense(4, kernel_regularizer=regularizers.L2(RATE))\n",
+            at=["3:1"],
+            message="rewards large weights",
+            options={"preview": True},
+        ),
         Invalid(
             "from keras import regularizers\nreg = regularizers.l2(0)\n",
             at=["2:7"],
@@ -86,6 +120,7 @@ class IneffectiveRegularizationFactor(Rule):
         Invalid(
             "from tf_keras import regularizers\nregularizers.l2(-1e-4)\n",
             message="rewards large weights",
+            options={"preview": True},
         ),
         Invalid(
             "from keras import regularizers\nregularizers.L1L2(l1=-0.01, l2=0.01)\n",

@@ -1,0 +1,470 @@
+"""The project index: which file an import names, and that module's analysis.
+
+Modules are found from the package layout, never by importing: a relative
+import from the importer's package directory; an absolute one (``from
+pkg.mod import f``) under the importer's own directory (scripts and
+notebooks), the directory above its outermost package (``__init__.py``
+chain), the project root (``Settings.root``) and ``<root>/src``. Only files
+under those directories are read, never under ``site-packages``: code outside
+the linted tree stays unknown. A module is read and analyzed at most once per
+process, only when a call or a constant names it, and at most
+:data:`MAX_INDEX_MODULES` of them; each one read is recorded with its content
+digest in :attr:`ProjectIndex.consulted` (the result cache re-lints a file
+when one of those changed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .catalog import KERNEL_LAYERS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
+
+    from .summaries import FunctionSummary, ModuleAnalysis, Value
+
+#: The most modules one process reads to follow calls and constants.
+MAX_INDEX_MODULES = 2000
+#: How many re-exports (``from .blocks import conv_block`` in ``__init__.py``) are followed.
+MAX_REEXPORTS = 8
+#: How many calls deep the text test follows a function before assuming it may build a layer.
+_MAX_TEXT_CALLS = 16
+_CALLED = re.compile(r"([A-Za-z_][\w.]*)[ \t]*\(")
+_TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
+_OUTSIDE = ("site-packages", "dist-packages")
+_IMPORTS = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+([^\n#;]+))",
+    re.MULTILINE,
+)
+
+
+class ProjectIndex:
+    def __init__(self, root: str, options: Mapping[str, Any] | None = None) -> None:
+        self.root = os.path.abspath(root)
+        self.options = options or {}
+        #: (path, content digest) -> the module's analysis (None: not Python).
+        self._analyses: dict[tuple[str, str], ModuleAnalysis | None] = {}
+        #: path -> (stat signature, text, digest) of each module read.
+        self._texts: dict[str, tuple[tuple[int, int], str, str] | None] = {}
+        #: (path, digest) -> may a function of it build a kernel layer (text
+        #: closure), and the modules that verdict read.
+        self._reaches: dict[tuple[str, str], tuple[bool, dict[str, str]]] = {}
+        #: (path, digest) -> (its text names a kernel layer, the project modules it imports).
+        self._facts: dict[tuple[str, str], tuple[bool, tuple[str, ...]]] = {}
+        #: (path, digest, function) -> :meth:`_function_may_build`, modules read.
+        self._functions: dict[tuple[str, str, str], tuple[bool, dict[str, str]]] = {}
+        #: (importing directory, dotted name) -> :meth:`builds_layers`, modules read.
+        self._builders: dict[tuple[str, str], tuple[bool, dict[str, str]]] = {}
+        #: path -> content digest of every module read for the file being linted.
+        self.consulted: dict[str, str] = {}
+
+    # --- the gate -------------------------------------------------------------
+
+    def is_project_name(self, importer: str, qualified: str) -> bool:
+        """Does the import binding ``qualified`` name something in a module of the project?"""
+        return self._locate(importer, qualified) is not None
+
+    def builds_layers(self, importer: str, qualified: str) -> bool:
+        """Does the project function the import binding ``qualified`` names build a
+        kernel layer whose regularizer a call can leave empty (its summary has open
+        needs)? Modules are read only along the way: one whose text and imports
+        (transitively) name no kernel layer is not parsed. Memoized per importing
+        directory, with the modules the verdict read (replayed as consulted)."""
+        key = (os.path.dirname(os.path.abspath(importer)), qualified)
+        known = self._builders.get(key)
+        if known is not None:
+            self._replay(known[1])
+            return known[0]
+        with recording() as read:
+            verdict = self._builds_layers(importer, qualified)
+        self._builders[key] = (verdict, read)
+        return verdict
+
+    def _builds_layers(self, importer: str, qualified: str) -> bool:
+        located = self._locate(importer, qualified)
+        if located is None:
+            return False
+        path, name = located
+        read = self._read(path)
+        if read is None or not re.search(rf"\b{re.escape(name)}\b", read[1]):
+            return False
+        if not self._function_may_build(path, name, 0):
+            return False
+        summary = self.function(importer, qualified)
+        return summary is not None and bool(summary.needs)
+
+    def _function_may_build(self, path: str, name: str, depth: int) -> bool:
+        """Text test: may function ``name`` of module ``path`` reach a kernel layer?
+        Its text (a top-level ``def`` to the next top-level line) names one, or
+        calls a function of the module or a project import that may; a
+        re-exported name is followed to its module; anything less plain (a
+        nested ``def``, a call of a module-level alias) falls back on
+        :meth:`_may_build`."""
+        read = self._read(path)
+        if read is None:
+            return False
+        key = (path, read[2], name)
+        known = self._functions.get(key)
+        if known is not None:
+            self._replay(known[1])
+            return known[0]
+        if depth > MAX_REEXPORTS + _MAX_TEXT_CALLS:
+            return True
+        self._functions[key] = (False, {})  # a cycle adds nothing
+        with recording() as consulted:
+            self._read(path)
+            verdict = self._text_verdict(path, read[1], name, depth)
+        self._functions[key] = (verdict, consulted)
+        return verdict
+
+    def _text_verdict(self, path: str, text: str, name: str, depth: int) -> bool:
+        word = re.escape(name)
+        head = re.compile(rf"^(?:async[ \t]+)?def[ \t]+{word}\b", re.MULTILINE)
+        segments = [_segment(text, m.start()) for m in head.finditer(text)]
+        if not segments:
+            if re.search(rf"^[ \t]+(?:async[ \t]+)?def[ \t]+{word}\b", text, re.MULTILINE):
+                return self._may_build(path)
+            imports = _import_map(text)
+            return any(
+                self._function_may_build(*located, depth + 1)
+                for qualified in imports.get(name, ())
+                if (located := self._locate(path, qualified)) is not None
+            )
+        imports = None
+        for segment in segments:
+            if self._module_facts_text(segment):
+                return True
+            for called in _CALLED.findall(segment):
+                root, _, rest = called.partition(".")
+                if root == name and not rest:
+                    continue
+                if re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(root)}\b", text, re.M):
+                    if not rest and self._function_may_build(path, root, depth + 1):
+                        return True
+                    continue
+                imports = imports if imports is not None else _import_map(text)
+                for qualified in imports.get(root, ()):
+                    dotted = f"{qualified}.{rest}" if rest else qualified
+                    located = self._locate(path, dotted)
+                    if located is not None and self._function_may_build(*located, depth + 1):
+                        return True
+                aliased = re.search(rf"^{re.escape(root)}[ \t]*[:=]", text, re.MULTILINE)
+                if aliased and self._may_build(path):  # a module-level alias or ``partial``
+                    return True
+        return False
+
+    @staticmethod
+    def _module_facts_text(text: str) -> bool:
+        names = [n for n in KERNEL_LAYERS if n in text]
+        return bool(names) and bool(re.search(r"\b(?:" + "|".join(names) + r")\b", text))
+
+    def _replay(self, read: Mapping[str, str]) -> None:
+        for path, digest in read.items():
+            self.consulted[path] = digest
+            _record(path, digest)
+
+    def _may_build(self, start: str) -> bool:
+        """Does ``start`` or a project module it imports (transitively) name a
+        kernel layer? False means no function of it has a layer to summarize."""
+        todo, seen = [start], {start}
+        with recording() as read:
+            while todo:
+                path = todo.pop()
+                found = self._read(path)
+                if found is None:
+                    continue
+                key = (path, found[2])
+                known = self._reaches.get(key)
+                if known is not None:
+                    self._replay(known[1])
+                    if known[0]:
+                        break
+                    continue
+                names_layer, deps = self._module_facts(path, found)
+                if names_layer:
+                    self._reaches[key] = (True, {path: found[2]})
+                    break
+                if len(seen) > MAX_INDEX_MODULES:
+                    break
+                for dep in deps:
+                    if dep not in seen:
+                        seen.add(dep)
+                        todo.append(dep)
+            else:
+                # the closure was complete: no module of it reaches a layer
+                for path in seen:
+                    found = self._texts.get(path)
+                    if found is not None:
+                        self._reaches[(path, found[2])] = (False, read)
+                return False
+        return True
+
+    def _module_facts(
+        self, path: str, found: tuple[tuple[int, int], str, str]
+    ) -> tuple[bool, tuple[str, ...]]:
+        """Does the module's text name a kernel layer, and which project modules it imports."""
+        key = (path, found[2])
+        facts = self._facts.get(key)
+        if facts is None:
+            text = found[1]
+            names = [n for n in KERNEL_LAYERS if n in text]
+            named = bool(names) and bool(re.search(r"\b(?:" + "|".join(names) + r")\b", text))
+            facts = self._facts[key] = (named, tuple(self._imported(path, text)))
+        return facts
+
+    def _imported(self, path: str, text: str) -> list[str]:
+        """The project modules ``text`` imports (a text over-approximation)."""
+        found = []
+        for dots, module, names, plain in _IMPORTS.findall(text):
+            heads = []
+            if plain:
+                for item in plain.split(","):
+                    head = item.split()[0] if item.split() else ""
+                    heads.append(head)
+            else:
+                base = "." * len(dots) + module
+                heads.append(base)
+                sep = "" if base.endswith(".") else "."
+                for item in names.strip("()").replace("\\", " ").split(","):
+                    words = item.split()
+                    if words and words[0] != "*":
+                        heads.append(f"{base}{sep}{words[0]}")
+            for head in heads:
+                located = self._module_of(path, head) if head.strip(".") else None
+                if located is not None:
+                    found.append(located)
+        return found
+
+    def _module_of(self, importer: str, dotted: str) -> str | None:
+        """The project file of module ``dotted`` as imported from ``importer``."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        parts = tuple(p for p in dotted[level:].split(".") if p)
+        for base in self._bases_for(importer, level):
+            found = _module_file(base, parts)
+            if found is not None:
+                return found if self._inside(found) else None
+        return None
+
+    def _read(self, path: str) -> tuple[tuple[int, int], str, str] | None:
+        """``(stat signature, text, digest)`` of a project module, recorded as
+        consulted; read again when its stat changed (a long-lived server)."""
+        from .cache import content_digest
+        from .source import SourceError, decode_source, read_bytes
+
+        key = os.path.abspath(path)
+        try:
+            st = os.stat(key)
+        except OSError:
+            return None
+        signature = (st.st_mtime_ns, st.st_size)
+        found = self._texts.get(key)
+        if found is None or found[0] != signature:
+            if found is None and len(self._texts) >= MAX_INDEX_MODULES:
+                return None
+            try:
+                data, _ = read_bytes(key)
+                found = (signature, decode_source(data), content_digest(data))
+            except (SourceError, OSError):
+                found = None
+            self._texts[key] = found
+        if found is not None:
+            self.consulted[key] = found[2]
+            _record(key, found[2])
+        return found
+
+    # --- analyses -------------------------------------------------------------
+
+    def analysis(self, path: str, source: str, tree: Any) -> ModuleAnalysis:
+        """The analysis of the file being linted (its text as linted)."""
+        from .summaries import ModuleAnalysis
+
+        return ModuleAnalysis(path, source, tree, self, self.options)
+
+    def _load(self, path: str) -> ModuleAnalysis | None:
+        key = os.path.abspath(path)
+        read = self._read(key)
+        if read is None:
+            return None
+        _, source, digest = read
+        if (key, digest) in self._analyses:
+            return self._analyses[(key, digest)]
+        self._analyses[(key, digest)] = None
+        from .engine import python_tree
+        from .summaries import ModuleAnalysis
+
+        tree = python_tree(source, key)
+        if not hasattr(tree, "body"):
+            return None
+        found = self._analyses[(key, digest)] = ModuleAnalysis(
+            key, source, tree, self, self.options
+        )
+        return found
+
+    def function(self, importer: str, qualified: str, depth: int = 0) -> FunctionSummary | None:
+        """The summary of the project function an import binding names."""
+        target = self._target(importer, qualified)
+        if target is None:
+            return None
+        analysis, name = target
+        binding = analysis.model.binding(name, analysis.model.module)
+        if binding is None:
+            return None
+        if binding.kind == "def":
+            return analysis.summary(binding.node)  # type: ignore[arg-type]
+        if binding.kind == "import" and binding.qualified and depth < MAX_REEXPORTS:
+            return self.function(analysis.path, binding.qualified, depth + 1)
+        return None
+
+    def constant(self, importer: str, qualified: str, depth: int = 0) -> Value:
+        """The value of a module-level constant of the project an import names."""
+        from .summaries import MAX_ALIAS_DEPTH, UNKNOWN
+
+        target = self._target(importer, qualified) if depth < MAX_ALIAS_DEPTH else None
+        if target is None:
+            return UNKNOWN
+        analysis, name = target
+        model = analysis.model
+        binding = model.binding(name, model.module)
+        if binding is None:
+            return UNKNOWN
+        if binding.kind == "assign":
+            return analysis.value_of(binding.value, model.module, None, depth + 1)
+        if binding.kind == "import" and binding.qualified:
+            return self.constant(analysis.path, binding.qualified, depth + 1)
+        return UNKNOWN
+
+    def _target(self, importer: str, qualified: str) -> tuple[ModuleAnalysis, str] | None:
+        """The module (analyzed) and the name in it that ``qualified`` denotes."""
+        located = self._locate(importer, qualified)
+        if located is None:
+            return None
+        analysis = self._load(located[0])
+        return (analysis, located[1]) if analysis is not None else None
+
+    def _locate(self, importer: str, qualified: str) -> tuple[str, str] | None:
+        """The project file and the name in it that ``qualified`` denotes (not read)."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = [p for p in qualified[level:].split(".") if p]
+        if len(parts) < 1:
+            return None
+        for base in self._bases_for(importer, level):
+            for cut in range(len(parts) - 1, 0, -1):
+                found = _module_file(base, tuple(parts[:cut]))
+                if found is not None and cut == len(parts) - 1:
+                    return (found, parts[-1]) if self._inside(found) else None
+                if found is not None:
+                    break  # ``pkg.mod.sub.f``: a submodule not found
+            init = os.path.join(base, "__init__.py")
+            if level and len(parts) == 1 and os.path.isfile(init) and self._inside(init):
+                return init, parts[0]  # ``from . import f`` in a package
+        return None
+
+    def _bases_for(self, importer: str, level: int) -> list[str]:
+        if not level:
+            return self._bases(importer)
+        base = os.path.dirname(os.path.abspath(importer))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        return [base]
+
+    def _inside(self, path: str) -> bool:
+        parts = path.split(os.sep)
+        return not any(p in _OUTSIDE for p in parts)
+
+    def _bases(self, importer: str) -> list[str]:
+        here = os.path.dirname(os.path.abspath(importer))
+        return list(
+            dict.fromkeys([here, _package_root(here), self.root, os.path.join(self.root, "src")])
+        )
+
+
+def _segment(text: str, start: int) -> str:
+    """From a top-level ``def`` at ``start`` to the next top-level line."""
+    line_end = text.find("\n", start)
+    if line_end < 0:
+        return text[start:]
+    found = _TOP_LEVEL.search(text, line_end + 1)
+    return text[start : found.start() if found else len(text)]
+
+
+def _import_map(text: str) -> dict[str, set[str]]:
+    """Local name -> the dotted names the module's imports (any level) bind it to."""
+    found: dict[str, set[str]] = {}
+    for dots, module, names, plain in _IMPORTS.findall(text):
+        if plain:
+            for item in plain.split(","):
+                words = item.split()
+                if words:
+                    local = words[2] if len(words) == 3 and words[1] == "as" else None
+                    dotted = words[0]
+                    found.setdefault(local or dotted.partition(".")[0], set()).add(
+                        dotted if local else dotted.partition(".")[0]
+                    )
+            continue
+        base = dots + module
+        sep = "" if base.endswith(".") else "."
+        for item in names.strip("()").replace("\\", " ").split(","):
+            words = item.split()
+            if words and words[0] != "*":
+                local = words[2] if len(words) == 3 and words[1] == "as" else words[0]
+                found.setdefault(local, set()).add(f"{base}{sep}{words[0]}")
+    return found
+
+
+_RECORDING: list[dict[str, str]] = []
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, str]]:
+    """Collect ``path -> content digest`` of every project module read meanwhile
+    (what one file's result depends on, for the result cache)."""
+    found: dict[str, str] = {}
+    _RECORDING.append(found)
+    try:
+        yield found
+    finally:
+        _RECORDING.pop()  # nested: the innermost is last
+
+
+def _record(path: str, digest: str) -> None:
+    for found in _RECORDING:
+        found[path] = digest
+
+
+@lru_cache(maxsize=4096)
+def _package_root(directory: str) -> str:
+    """The directory above the outermost package holding ``directory``."""
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+@lru_cache(maxsize=16384)
+def _module_file(base: str, parts: tuple[str, ...]) -> str | None:
+    path = os.path.join(base, *parts)
+    for candidate in (path + ".py", os.path.join(path, "__init__.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+_INDEXES: dict[str, ProjectIndex] = {}
+
+
+def index_for(root: str, options: Mapping[str, Any] | None = None) -> ProjectIndex:
+    """This process's index of the project at ``root`` (workers inherit or build their own)."""
+    key = os.path.abspath(root)
+    found = _INDEXES.get(key)
+    if found is None:
+        found = _INDEXES[key] = ProjectIndex(key, options)
+    return found
