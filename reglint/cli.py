@@ -633,27 +633,25 @@ def rules_command(output_format: str, show_all: bool) -> None:
         for r in rule_infos().values()
     ]
     rows.append((io_error.CODE, io_error.NAME, "on", False, io_error.SUMMARY))
+    audit_docs = []
+    if show_all:
+        from . import ruledocs
+
+        audit_docs = [doc for doc in ruledocs.all_docs() if doc.code.startswith("RA")]
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                [
-                    {"code": c, "name": n, "default": d == "on", "fix": f, "summary": s}
-                    for c, n, d, f, s in rows
-                ],
-                indent=2,
-            )
-        )
+        listed = [
+            {"code": c, "name": n, "default": d == "on", "fix": f, "summary": s}
+            for c, n, d, f, s in rows
+        ]
+        listed += [{"code": doc.code, "name": doc.name, "audit": True} for doc in audit_docs]
+        click.echo(json.dumps(listed, indent=2))
         return
     width = max(len(n) for _, n, *_ in rows)
     for code, name, default, fixable, text in rows:
         mark = "fix" if fixable else "   "
         click.echo(f"{code}  {name:<{width}}  {default:<3}  {mark}  {text}")
-    if show_all:
-        from . import ruledocs
-
-        for doc in ruledocs.all_docs():
-            if doc.code.startswith("RA"):
-                click.echo(f"{doc.code}  {doc.name:<{width}}  audit")
+    for doc in audit_docs:
+        click.echo(f"{doc.code}  {doc.name:<{width}}  audit")
 
 
 @main.command()

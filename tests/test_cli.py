@@ -229,3 +229,14 @@ def test_reader_closing_the_pipe_is_not_an_error(tmp_path):
     proc.stdout.close()
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err and b"internal error" not in err
+
+
+def test_rules_all_lists_the_audit_checks_in_every_format():
+    text = run_reglint("rules", "--all").stdout
+    listed = json.loads(run_reglint("rules", "--all", "--format", "json").stdout)
+    audit = [r["code"] for r in listed if r.get("audit")]
+    assert audit == [f"RA00{i}" for i in range(1, 7)]
+    assert all(f"{code}  " in text for code in audit)
+    assert not any(
+        r.get("audit") for r in json.loads(run_reglint("rules", "--format", "json").stdout)
+    )

@@ -191,3 +191,19 @@ def test_audit_command_reports_a_bad_config_in_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert str(tmp_path / "pyproject.toml") in line and "[tool] must be a table" in line
+
+
+def test_the_auditor_reads_the_same_config_file_as_check(tmp_path):
+    """A reglint.toml beside pyproject.toml wins for both halves; its tables are top level."""
+    (tmp_path / "pyproject.toml").write_text("[tool.reglint.audit]\nsteps = 3\n")
+    (tmp_path / "reglint.toml").write_text(
+        "[audit]\nsteps = 2\nallow = ['head']\n[policy]\nexempt-outputs = true\n"
+    )
+    options = load_audit_options(tmp_path)
+    assert (options.steps, options.allow, options.policy.exempt_outputs) == (2, ("head",), True)
+    (tmp_path / "reglint.toml").write_text("[audit]\nsteps = 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_audit_options(tmp_path)
+    assert (
+        str(info.value) == f"{tmp_path / 'reglint.toml'}: [audit] steps must be between 1 and 100"
+    )

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, check_glob, find_pyproject, read_toml, tool_table
+from ..config import ConfigError, check_glob, find_config, is_tool_file, read_toml, tool_table
 from ..policy import Policy, merge_factor_aliases, policy_from_table
 
 
@@ -85,17 +85,19 @@ _INT_RANGES = {
 
 
 def load_audit_options(start: str | Path | None = None) -> AuditOptions:
-    """Options from ``[tool.reglint.audit]`` of the nearest pyproject.toml.
+    """Options from ``[tool.reglint.audit]`` of the nearest configuration file
+    (``[audit]`` in a ``reglint.toml``), found as ``reglint check`` finds it.
 
     Any problem is a one-line :class:`ConfigError` naming the file and the key.
     """
-    pyproject = find_pyproject(Path(start) if start is not None else Path.cwd())
+    pyproject = find_config(Path(start) if start is not None else Path.cwd())
     if pyproject is None:
         return AuditOptions()
     data = read_toml(pyproject)
-    table = tool_table(data, pyproject, "tool", "reglint", "audit")
-    where = f"{pyproject}: [tool.reglint.audit]"
-    values: dict[str, Any] = {"policy": _policy(data, pyproject)}
+    prefix = ("tool", "reglint") if is_tool_file(data, pyproject) else ()
+    table = tool_table(data, pyproject, *prefix, "audit")
+    where = f"{pyproject}: [{'.'.join((*prefix, 'audit'))}]"
+    values: dict[str, Any] = {"policy": _policy(data, pyproject, prefix)}
     for key, value in table.items():
         if key not in _CONFIG_KEYS:
             raise ConfigError(f"{where} unknown key {key!r}")
@@ -125,14 +127,14 @@ def load_audit_options(start: str | Path | None = None) -> AuditOptions:
     return AuditOptions(**values)
 
 
-def _policy(data: dict[str, Any], pyproject: Path) -> Policy:
+def _policy(data: dict[str, Any], pyproject: Path, prefix: tuple[str, ...]) -> Policy:
     """``[tool.reglint.policy]``, with the ``[tool.reglint] factor-min``/``factor-max`` aliases."""
-    section = f"{pyproject}: [tool.reglint.policy]"
-    policy = policy_from_table(tool_table(data, pyproject, "tool", "reglint", "policy"), section)
+    section = f"{pyproject}: [{'.'.join((*prefix, 'policy'))}]"
+    policy = policy_from_table(tool_table(data, pyproject, *prefix, "policy"), section)
     return merge_factor_aliases(
         policy,
-        tool_table(data, pyproject, "tool", "reglint"),
-        f"{pyproject}: [tool.reglint]",
+        tool_table(data, pyproject, *prefix),
+        f"{pyproject}: [{'.'.join(prefix)}]" if prefix else f"{pyproject}:",
         section,
     )
 
