@@ -70,7 +70,7 @@ async def test_config_change_is_picked_up(lsp, tmp_path):
         if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
         for w in r.register_options["watchers"]
     ]
-    assert sorted(watchers) == ["**/pyproject.toml", "**/reglint.toml"]
+    assert sorted(watchers) == ["**/.reglint.toml", "**/pyproject.toml", "**/reglint.toml"]
     uri = (root / "model.py").as_uri()
     open_doc(client, uri, SOURCE)
     assert [d.code for d in await published(recorder, uri, 1)] == ["RL001"]
