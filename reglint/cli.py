@@ -570,7 +570,7 @@ def _add_noqa(path: str, findings: list[Finding]) -> int:
     code's meaning (inside a multi-line string) is left alone, and so is a file
     that was not analyzed (RL000: Python rejects it, or it is beyond reglint's limits)."""
     from .noqa import add_noqa
-    from .source import read_source, write_source
+    from .source import python_dump, read_source, write_source
 
     if any(f.code == "RL000" for f in findings):
         return 0
@@ -589,33 +589,19 @@ def _add_noqa(path: str, findings: list[Finding]) -> int:
     if not by_row:
         return 0
     original = read_source(path)
-    before = _ast_dump(original)
+    before = python_dump(original)
     if before is None:  # changed since it was linted
         return 0
     new, count = add_noqa(original, by_row)
-    if _ast_dump(new) != before:
+    if python_dump(new) != before:
         new, count = original, 0
         for row, codes in sorted(by_row.items()):
             candidate, n = add_noqa(new, {row: codes})
-            if n and _ast_dump(candidate) == before:
+            if n and python_dump(candidate) == before:
                 new, count = candidate, count + n
     if count:
         write_source(path, original, new)
     return count
-
-
-def _ast_dump(source: str) -> str | None:
-    """CPython's tree of ``source`` as text, None if it cannot be parsed."""
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(source, "<noqa>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return ast.dump(tree)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 @main.command("rules")

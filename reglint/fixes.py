@@ -75,28 +75,16 @@ def fix_source(source: str, path: str, settings: Settings) -> tuple[str, list[Fi
     is dropped whole: a fix never breaks a file, whatever positions it was given.
     """
     from .engine import lint_source
+    from .source import python_dump
 
     fixed: list[Finding] = []
-    compiles = _compiles(source)
+    compiles = python_dump(source) is not None
     unsafe = bool(settings.options.get("unsafe-fixes"))
     for _ in range(MAX_ROUNDS):
         findings = lint_source(source, path, settings)
         new, applied = apply_edits(source, findings, unsafe)
-        if not applied or new == source or (compiles and not _compiles(new)):
+        if not applied or new == source or (compiles and python_dump(new) is None):
             break
         source = new
         fixed.extend(applied)
     return source, fixed
-
-
-def _compiles(source: str) -> bool:
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(source, "<fix>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True

@@ -29,7 +29,7 @@ from .config import Settings
 from .engine import SYNTAX_ERROR, _syntax_error, lint_source, python_tree, rules_for
 from .findings import Finding, Location
 from .rules import ALL_RULES
-from .source import SourceError
+from .source import SourceError, python_dump
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: How rule messages point at another row of the module (``... at line 12``).
@@ -275,18 +275,12 @@ def _placeholder(line: str) -> str | None:
     return None
 
 
+def _cell_dump(code: str) -> str | None:
+    return python_dump(code, ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
 def _compiles(line: str) -> bool:
-    try:
-        compile(
-            line,
-            "<cell>",
-            "exec",
-            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-        )
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return _cell_dump(line) is not None
 
 
 class _Scanner:
@@ -539,15 +533,15 @@ def _cell_with_noqa(source: Any, cell: NotebookCell, rows: dict[int, set[str]]) 
         indent = original[: len(original) - len(code)]
         if code.strip() and original.endswith(code) and not indent.strip():
             allowed[row] = codes  # the line is Python as written (not a magic's placeholder)
-    before = _ast_dump(cell.text)
+    before = _cell_dump(cell.text)
     if not allowed or before is None:
         return source, 0
     new_code, count = add_noqa(cell.text, allowed)
-    if _ast_dump(new_code) != before:  # one row at a time: keep those that change nothing
+    if _cell_dump(new_code) != before:  # one row at a time: keep those that change nothing
         new_code, count = cell.text, 0
         for row, codes in sorted(allowed.items()):
             candidate, n = add_noqa(new_code, {row: codes})
-            if n and _ast_dump(candidate) == before:
+            if n and _cell_dump(candidate) == before:
                 new_code, count = candidate, count + n
     if not count:
         return source, 0
@@ -559,17 +553,3 @@ def _cell_with_noqa(source: Any, cell: NotebookCell, rows: dict[int, set[str]]) 
     if isinstance(source, list):
         return joined.splitlines(keepends=True), count
     return joined, count
-
-
-def _ast_dump(code: str) -> str | None:
-    try:
-        tree = compile(
-            code,
-            "<cell>",
-            "exec",
-            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-        )
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    return ast.dump(tree)

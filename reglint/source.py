@@ -138,3 +138,20 @@ def write_source(path: str | Path, original: str, new: str) -> bool:
             raise SourceError(os_reason(exc)) from None
         raise
     return True
+
+
+def python_dump(source: str, flags: int = 0) -> str | None:
+    """CPython's tree of ``source`` as text (``ast.dump``), None if the running
+    Python cannot parse it; the check that an edit (a noqa comment, a fix) left
+    the code's meaning alone. ``flags``: extra ``compile`` flags (notebooks
+    allow top-level ``await``)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(source, "<edit>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return ast.dump(tree)

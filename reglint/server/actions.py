@@ -7,13 +7,12 @@ never applies them) are offered with ``(unsafe)`` in the title, the kind
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections.abc import Sequence
 
 from lsprotocol import types
 
 from ..noqa import add_noqa
+from ..source import python_dump
 from .convert import Text, replacement, units
 from .state import DocumentState
 
@@ -83,17 +82,10 @@ def _same_tree(text: Text, row: int, new_line: str) -> bool:
     (a row ending inside a triple-quoted string would take the comment as text)."""
     start = text.starts[row - 1]
     end = start + len(text.lines[row - 1])
-    before = _dump(text.source)
-    return before is None or before == _dump(text.source[:start] + new_line + text.source[end:])
-
-
-def _dump(source: str) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.dump(compile(source, "<noqa>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    before = python_dump(text.source)
+    return before is None or before == python_dump(
+        text.source[:start] + new_line + text.source[end:]
+    )
 
 
 def fix_all(state: DocumentState, data: object = None) -> types.CodeAction | None:
