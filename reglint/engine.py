@@ -20,6 +20,7 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import noqa
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
     import libcst as cst
 
+    from .positions import Positions
+    from .reparse import ParseMemo
     from .rule import Report, Rule
 
 _R = TypeVar("_R")
@@ -70,8 +73,12 @@ def lint_source(
     path: str = "<string>",
     settings: Settings | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    memo: ParseMemo | None = None,
 ) -> list[Finding]:
     """Lint Python ``source``; ``rules`` defaults to those ``settings`` enable for ``path``.
+
+    ``memo`` keeps the parsed statements of earlier versions of the same buffer
+    (:mod:`reglint.reparse`): the language server re-parses only what an edit changed.
 
     Unused ``# noqa: RLnnn`` directives (RL011, opt-in) are looked for only in
     a file that has one: the rules run as always, recording what the comments
@@ -91,7 +98,7 @@ def lint_source(
     parsed: dict[str, Any] = {}
     if to_run:
         with _collector_paused():
-            findings = _lint(source, path, settings, enabled, to_run, unused, parsed)
+            findings = _lint(source, path, settings, enabled, to_run, unused, parsed, memo)
     elif SYNTAX_ERROR in codes:
         findings = _syntax_check(source, path, unused, parsed)
     if cross and not any(f.code == SYNTAX_ERROR for f in findings):
@@ -142,6 +149,7 @@ def _lint(
     to_run: list,
     suppressions: noqa.Suppressions | None = None,
     parsed: dict[str, Any] | None = None,
+    memo: ParseMemo | None = None,
 ) -> list[Finding]:
     tree = python_tree(source, path)
     if parsed is not None and not isinstance(tree, Finding):
@@ -161,8 +169,9 @@ def _lint(
         to_run = rule_classes(r.code for r in to_run)
     if suppressions is not None:
         suppressions.complete = False  # until the rules ran
+    reparsed = memo.parse(text, tree) if memo is not None else None
     try:
-        module = _parse(text, source)
+        module = reparsed.module if reparsed is not None else _parse(text, source)
     except cst.ParserSyntaxError as exc:
         if not any(r.code == SYNTAX_ERROR for r in enabled):
             return []
@@ -172,7 +181,8 @@ def _lint(
     try:
         # libcst drops a form feed in indentation: its columns, and so any edit, would be off.
         exact = "\f" not in text or module.code == text
-        findings = _run(module, source, path, settings, to_run, exact, suppressions)
+        positions = reparsed.positions if reparsed is not None else None
+        findings = _run(module, source, path, settings, to_run, exact, suppressions, positions)
         if suppressions is not None:
             suppressions.complete = True
         return findings
@@ -333,6 +343,7 @@ def _run(
     rules: Sequence[type[Rule]],
     exact: bool = True,
     suppressions: noqa.Suppressions | None = None,
+    positions_of: Positions | None = None,
 ) -> list[Finding]:
     from .limits import MAX_FINDINGS_PER_RULE
     from .names import ImportTable, ImportTracker
@@ -340,8 +351,10 @@ def _run(
     from .rule import LintContext
     from .walk import walk
 
+    if positions_of is None:
+        positions_of = partial(node_positions, module)
     table = ImportTable()
-    context = LintContext(path=path, source=source, imports=table, settings=settings, module=module)
+    context = LintContext(path, source, table, settings, module, positions_of)
     visitors = [rule(context) for rule in rules]
     walk(module, [ImportTracker(table), *visitors])
     if not any(v.reports for v in visitors):
@@ -353,7 +366,7 @@ def _run(
         if any(r.imports and r.replacement is not None for v in visitors for r in v.reports)
         else None
     )
-    positions = node_positions(module, [*reported, *([anchor] if anchor is not None else [])])
+    positions = positions_of([*reported, *([anchor] if anchor is not None else [])])
     import_row = positions[id(anchor)][1][0] + 1 if anchor is not None else 1
     lines = _NEWLINE.split(source)
     file_noqa = noqa.file_suppressions(source)

@@ -11,13 +11,19 @@ excluded where libcst excludes it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+
+#: ``((row, col), (end_row, end_col))``: 1-based rows, 0-based columns.
+Span = tuple[tuple[int, int], tuple[int, int]]
+#: What the engine and rules call for positions: :func:`node_positions` of the
+#: module, or a :class:`reglint.reparse.Parsed`'s piecewise ``positions``.
+Positions = Callable[[Iterable[cst.CSTNode]], dict[int, Span]]
 
 
 class _Done(Exception):
@@ -70,9 +76,7 @@ class _MarkingState(CodegenState):
             self.spans[key] = (start, end)
 
 
-def node_positions(
-    module: cst.Module, nodes: Iterable[cst.CSTNode]
-) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
+def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Span]:
     """``id(node) -> ((row, col), (end_row, end_col))``, 1-based rows, 0-based cols."""
     nodes = list(nodes)
     state = _MarkingState(module, {id(n) for n in nodes})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
@@ -18,6 +19,7 @@ import libcst as cst
 if TYPE_CHECKING:
     from .config import Settings
     from .names import ImportTable
+    from .positions import Positions
 
 
 def any_word(names: Iterable[str], also: str = "") -> str:
@@ -81,13 +83,16 @@ class LintContext:
     imports: ImportTable
     settings: Settings
     module: cst.Module | None = None
+    positions: Positions | None = None
 
     def line_of(self, node: cst.CSTNode) -> int:
-        """The 1-based row where ``node`` starts (one code generation; use sparingly)."""
-        from .positions import node_positions
+        """The 1-based row where ``node`` starts (a code generation; use sparingly)."""
+        if self.positions is None:
+            from .positions import node_positions
 
-        assert self.module is not None
-        return node_positions(self.module, [node])[id(node)][0][0]
+            assert self.module is not None
+            self.positions = partial(node_positions, self.module)
+        return self.positions([node])[id(node)][0][0]
 
 
 class Rule(cst.BatchableCSTVisitor):

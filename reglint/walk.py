@@ -205,3 +205,24 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
             elif enterable[kind]:
                 children.append(value)
         stack.extend(reversed(children))
+
+
+def node_ids(root: cst.CSTNode) -> set[int]:
+    """The ids of ``root`` and of every node under it that is not :data:`TRIVIA`."""
+    enterable = _ENTERABLE[TRIVIA]
+    ids: set[int] = set()
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        ids.add(id(node))
+        fields = _field_order(node)
+        if type(node) in _CONDITIONAL:
+            fields = _children_fields(node, fields)
+        for name in fields:
+            value = getattr(node, name)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                stack.extend(c for c in value if enterable[type(c)])
+            elif enterable[kind]:
+                stack.append(value)
+    return ids

@@ -499,6 +499,7 @@ class InvalidRegularizer(Rule):
         uses_of: dict[str, int] = {}
         for name_node, *_ in self._uses:
             uses_of[name_node.value] = uses_of.get(name_node.value, 0) + 1
+        occurrences: dict[str, int] = {}
         for name_node, arg_name, scopes, flavors in self._uses:
             name = name_node.value
             found = self._assigned.get(name)
@@ -511,8 +512,10 @@ class InvalidRegularizer(Rule):
                 continue  # a later ``import *`` may rebind it
             # Exact: the name occurs nowhere else in the text (no other binding, no
             # other use that could reassign it through ``global``).
-            occurrences = len(re.findall(rf"\b{re.escape(name)}\b", self.context.source))
-            if occurrences != 1 + uses_of[name]:
+            if name not in occurrences:
+                pattern = rf"\b{re.escape(name)}\b"
+                occurrences[name] = len(re.findall(pattern, self.context.source))
+            if occurrences[name] != 1 + uses_of[name]:
                 continue
             problem = self._literal_problem(value, flavors)
             if problem is not None:

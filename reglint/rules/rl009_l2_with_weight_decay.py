@@ -7,7 +7,6 @@ from typing import ClassVar
 import libcst as cst
 
 from .. import catalog
-from ..positions import node_positions
 from ..rule import Invalid, Rule, Valid
 from ._calls import argument, called_symbol, has_star_args
 from ._regularizers import default_factors, literal_number, literal_string, regularizer_call
@@ -181,7 +180,7 @@ class L2WithWeightDecay(Rule):
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self._l2 or not self._decays:
             return
-        line = _line(original_node, self._l2[0])
+        line = self.context.line_of(self._l2[0])
         for node, what in self._decays:
             self.report(
                 node,
@@ -202,7 +201,3 @@ def _penalizes_l2(canonical: str, name: str, factors: dict, flavor: str) -> bool
         return canonical == "L2"  # L2(None) is 0.01; L1L2(l2=None) is 0
     value = literal_number(expr)
     return value is None or value > 0
-
-
-def _line(module: cst.Module, node: cst.CSTNode) -> int:
-    return node_positions(module, [node])[id(node)][0][0]

@@ -9,7 +9,6 @@ import libcst as cst
 
 from .. import catalog
 from ..names import KerasSymbol
-from ..positions import node_positions
 from ..rule import Invalid, Rule, Valid
 from ._calls import argument, called_symbol
 from ._regularizers import literal_string
@@ -192,7 +191,7 @@ class MixedKerasFlavors(Rule):
             where.node,
             f"`{where.spelled}` is {self._describe(where.symbol)} but this module also "
             f"builds {self._describe(other.symbol)} objects (`{other.spelled}`, line "
-            f"{_line(original_node, other.node)}): layers and models of the two Kerases "
+            f"{self.context.line_of(other.node)}): layers and models of the two Kerases "
             "do not mix; build everything with one",
         )
 
@@ -223,7 +222,3 @@ def _is_environ(expr: cst.BaseExpression) -> bool:
 
 def _environ_method(func: cst.BaseExpression, names: tuple[str, ...]) -> bool:
     return isinstance(func, cst.Attribute) and func.attr.value in names and _is_environ(func.value)
-
-
-def _line(module: cst.Module, node: cst.CSTNode) -> int:
-    return node_positions(module, [node])[id(node)][0][0]

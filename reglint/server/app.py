@@ -23,6 +23,7 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..config import ConfigError, Settings
 from ..findings import Finding
+from ..reparse import ParseMemo
 from . import actions
 from .convert import Text, diagnostic
 from .documents import use_lsp_lines
@@ -53,12 +54,6 @@ _WARM_UP = "import keras\nm = keras.Sequential([keras.layers.Dense(1)])\n"
 LintPython = Callable[[str, str, Settings], list[Finding]]
 
 
-def _lint_python(source: str, path: str, settings: Settings) -> list[Finding]:
-    from ..engine import lint_source
-
-    return lint_source(source, path, settings)
-
-
 class ReglintServer(LanguageServer):
     """``lint_python`` is the engine call (a test may pass a faulty one)."""
 
@@ -69,7 +64,8 @@ class ReglintServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             notebook_document_sync=NOTEBOOK_SYNC,
         )
-        self.lint_python = lint_python or _lint_python
+        self.lint_python = lint_python or self._lint_python
+        self._memos: dict[str, ParseMemo] = {}  # path -> the parsed statements of its buffer
         self.settings = SettingsCache()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.states: dict[str, DocumentState] = {}
@@ -379,9 +375,19 @@ class ReglintServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
 
+    def _lint_python(self, source: str, path: str, settings: Settings) -> list[Finding]:
+        """The engine, re-parsing only the statements an edit changed (:mod:`reglint.reparse`)."""
+        from ..engine import lint_source
+
+        memo = self._memos.get(path)
+        if memo is None:
+            memo = self._memos[path] = ParseMemo()
+        return lint_source(source, path, settings, memo=memo)
+
     def _forget(self, uri: str) -> None:
         """A closed document or notebook: its diagnostics are cleared."""
         self._cancel(uri)
+        self._memos.pop(to_fs_path(uri) or uri, None)
         for target in self._cells.pop(uri, [uri]):
             self._publish(target, None, None)
 
