@@ -27,6 +27,9 @@ MAX_IMPORT_LINE = 88
 _FROM_LINE = re.compile(r"from ([\w.]+) import (\w+)")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FUTURE, _STDLIB, _THIRD_PARTY, _LOCAL = range(4)
+#: An import isort leaves where it is, and which ends the run of imports above it.
+_ISORT_SKIP = re.compile(r"#\s*isort:\s*skip\b")
+_DEFINITION = re.compile(r"(?:@|class\b|def\b|async[ \t]+def\b)")
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,10 @@ def import_edit(source: str, line: str, newline: str, fallback_row: int) -> Edit
     """The edit that adds ``line`` (``from M import name``) to ``source``."""
     match = _FROM_LINE.fullmatch(line)
     blocks = _blocks(source) if match is not None else None
-    if match is None or blocks is None:
-        return _insert(f"{line}{newline}", fallback_row)
-    module, name = match.groups()
     lines = _NEWLINE.split(source)
+    if match is None or blocks is None:
+        return _insert_alone(line, newline, fallback_row, lines)
+    module, name = match.groups()
     for block in blocks:
         for entry in block:
             merged = _merged(entry.node, module, name, lines, newline)
@@ -54,16 +57,19 @@ def import_edit(source: str, line: str, newline: str, fallback_row: int) -> Edit
     )
     block = _block_for(blocks, module)
     if block is None:
-        return _insert(f"{line}{newline}", fallback_row)
+        return _insert_alone(line, newline, fallback_row, lines)
     for at, entry in enumerate(block):
         if entry.section > new.section or (entry.section == new.section and entry.key > new.key):
             row = _above_comments(entry.node.lineno, lines)
             if entry.section > new.section:  # a new section before a later one
                 return _insert(f"{line}{newline}{newline}", row)
             previous = block[at - 1] if at else None
-            if row < entry.node.lineno and previous is not None and previous.section == new.section:
-                # isort keeps a blank line before a comment: go right after the previous import
-                return _insert(f"{line}{newline}", previous.node.end_lineno + 1)  # type: ignore[operator]
+            if row < entry.node.lineno:
+                if previous is not None and previous.section == new.section:
+                    # isort keeps a blank line before a comment: right after the previous import
+                    return _insert(f"{line}{newline}", previous.node.end_lineno + 1)  # type: ignore[operator]
+                # The comment heads the section (or the file): the new first import goes under it.
+                return _insert(f"{line}{newline}", entry.node.lineno)
             return _insert(f"{line}{newline}", row)
     last = block[-1]
     row = last.node.end_lineno + 1  # type: ignore[operator]
@@ -74,6 +80,16 @@ def import_edit(source: str, line: str, newline: str, fallback_row: int) -> Edit
 
 def _insert(content: str, row: int) -> Edit:
     return Edit(content, Location(row, 1), Location(row, 1))
+
+
+def _insert_alone(line: str, newline: str, row: int, lines: list[str]) -> Edit:
+    """``line`` as the module's first top-level import, at ``row``: isort wants
+    blank lines between it and code below (two above a ``def`` or ``class``)."""
+    following = lines[row - 1] if row <= len(lines) else ""
+    blank = 0
+    if following.strip():
+        blank = 2 if _DEFINITION.match(following) else 1
+    return _insert(f"{line}{newline}{newline * blank}", row)
 
 
 @lru_cache(maxsize=2)
@@ -87,8 +103,11 @@ def _blocks(source: str) -> list[list[_Entry]] | None:
         return None
     blocks: list[list[_Entry]] = []
     previous = False
+    lines = _NEWLINE.split(source)
     for stmt in tree.body:
-        is_import = isinstance(stmt, (ast.Import, ast.ImportFrom))
+        is_import = isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _ISORT_SKIP.search(
+            lines[stmt.lineno - 1]
+        )
         if is_import:
             if not previous:
                 blocks.append([])

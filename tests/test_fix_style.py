@@ -109,6 +109,22 @@ SORTED_MODULES = [
     "\nm = layers.Dense(4)\n",  # 82 characters: `regularizers` makes ruff wrap it
     "import os\n\nos.environ['KERAS_BACKEND'] = 'jax'\n\nfrom keras import layers  # noqa: E402\n\n"
     "m = layers.Dense(4)\n",
+    # A comment heading the third-party section stays above its first import.
+    '"""Doc."""\n\n# Standard library.\nimport os\n\n# Third-party imports.\n'
+    "from keras.layers import Dense\nfrom keras.models import Sequential\n\n"
+    "m = Sequential([Dense(4)])\n",
+    # A licence header right above the imports.
+    "# Copyright 2026 Example.\n# Licensed under the Apache License.\n"
+    "from keras.layers import Dense\n\nm = Dense(4)\n",
+    # Imports only inside a ``try``, a function, or after a line isort skips.
+    "try:\n    from keras.layers import Dense\nexcept ImportError:\n    raise\n\nm = Dense(4)\n",
+    "def build():\n    from keras.layers import Dense\n\n    return Dense(4)\n",
+    '"""Doc."""\n\n\n@decorate\ndef build():\n    from keras.layers import Dense\n\n'
+    "    return Dense(4)\n",
+    "import os\nimport sys\n\nfrom keras.layers import Dense  # isort: skip\n\nm = Dense(4)\n",
+    "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\n"
+    "from keras.layers import Dense\n\nif TYPE_CHECKING:\n    import numpy as np\n\n"
+    "m = Dense(4)\n",
 ]
 
 
