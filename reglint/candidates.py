@@ -37,7 +37,7 @@ Options = Mapping[str, Any]
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: The node types :class:`ModuleFacts` records.
 _COLLECTED = frozenset(
-    {ast.Call, *DEFINITIONS, ast.Import, ast.ImportFrom, ast.AnnAssign, ast.Assign}
+    {ast.Call, *DEFINITIONS, ast.Lambda, ast.Import, ast.ImportFrom, ast.AnnAssign, ast.Assign}
 )
 
 
@@ -63,8 +63,12 @@ class ModuleFacts:
                 continue
             if isinstance(node, ast.Call):
                 self.calls.append(node)
+            elif isinstance(node, ast.Lambda):
+                self._bind_defaults(node.args)
             elif isinstance(node, DEFINITIONS):
                 self.definitions.append(node)
+                if not isinstance(node, ast.ClassDef):
+                    self._bind_defaults(node.args)
             elif isinstance(node, ast.Import):
                 self.imports.append(node)
                 for alias in node.names:
@@ -100,6 +104,12 @@ class ModuleFacts:
                         self._values.setdefault(target.id, []).append(stmt.value)
         return self._values.get(name, [])
 
+    def _bind_defaults(self, args: ast.arguments) -> None:
+        """``def f(Dense=layers.Dense)``: in ``f``, ``Dense`` is what its default names."""
+        for param, default in _defaults(args):
+            for last in _value_names(default):
+                self._bind(param, last)
+
     def _bind(self, local: str, last: str) -> None:
         self.bound.setdefault(local, set()).add(last)
 
@@ -131,6 +141,17 @@ class ModuleFacts:
             aliased = name in self.assigned or name in self.bound
             return (self.names_of(name) if aliased else frozenset((name,))), aliased
         return None
+
+
+def _defaults(args: ast.arguments) -> Iterator[tuple[str, ast.expr]]:
+    """Each parameter that has a default, with it."""
+    positional = [*args.posonlyargs, *args.args]
+    with_default = positional[len(positional) - len(args.defaults) :]
+    for arg, default in zip(with_default, args.defaults, strict=True):
+        yield arg.arg, default
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            yield arg.arg, default
 
 
 def iter_nodes(tree: ast.AST, skip: Container[int] = ()) -> Iterator[ast.AST]:

@@ -9,7 +9,7 @@ It is filled in source order during the rules' single traversal.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -120,23 +120,102 @@ _STAR_MODULE_NAMES = {
 }
 
 
+@dataclass(eq=False)
+class _Scope:
+    """The names one module, class, function or lambda binds."""
+
+    kind: str  # module, class, function
+    owner: int | None = None  # id of the block (or lambda) it covers
+    bindings: dict[str, str | None] = field(default_factory=dict)
+    #: ``DefaultConv2D = partial(layers.Conv2D, ...)``: the local name -> that call.
+    partials: dict[str, cst.Call] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+
 class ImportTable:
-    """Names bound by imports, aliases and local definitions, in source order."""
+    """Names bound by imports, aliases, parameters and definitions, scope by
+    scope, in source order.
+
+    Scopes follow Python: a function's parameters and the names it imports or
+    assigns are its own (``def build(layers)`` shadows ``keras.layers``); a
+    class body's names are not seen by its methods; ``global`` and ``nonlocal``
+    send a name to the module or the enclosing function. Within a scope the
+    table is filled in source order, not flow-insensitively; at module level a
+    value that is not a Keras name does not unbind an import (``except
+    ImportError: Dense = None`` keeps ``Dense`` a Keras layer).
+    """
 
     def __init__(self) -> None:
-        self._bindings: dict[str, str | None] = {}
+        self._scopes: list[_Scope] = [_Scope("module")]
         self._star_modules: list[str] = []
-        #: ``DefaultConv2D = partial(layers.Conv2D, ...)``: the local name -> that call.
-        self.partials: dict[str, cst.Call] = {}
+        self._pending: dict[int, _Scope] = {}
+
+    # -- scopes ----------------------------------------------------------------
+    def prepare(self, owner: cst.CSTNode, kind: str, params: dict[str, str | None]) -> None:
+        """A scope for ``owner`` (a function's or class's body), entered when the
+        traversal reaches it: parameters' defaults are resolved here, outside it."""
+        self._pending[id(owner)] = _Scope(kind, id(owner), dict(params))
+
+    def enter(self, owner: cst.CSTNode) -> None:
+        scope = self._pending.pop(id(owner), None)
+        if scope is not None:
+            self._scopes.append(scope)
+
+    def leave(self, owner: cst.CSTNode) -> None:
+        if len(self._scopes) > 1 and self._scopes[-1].owner == id(owner):
+            self._scopes.pop()
+
+    def declare(self, names: Iterable[str], kind: str) -> None:
+        """``global`` or ``nonlocal`` names in the current function."""
+        scope = self._scopes[-1]
+        if scope.kind != "module":
+            (scope.globals if kind == "global" else scope.nonlocals).update(names)
+
+    @property
+    def in_function(self) -> bool:
+        return self._scopes[-1].kind == "function"
+
+    def _target(self, name: str) -> _Scope:
+        """The scope an assignment to ``name`` binds it in."""
+        scope = self._scopes[-1]
+        if name in scope.globals:
+            return self._scopes[0]
+        if name in scope.nonlocals:
+            for outer in reversed(self._scopes[:-1]):
+                if outer.kind == "function" and name in outer.bindings:
+                    return outer
+        return scope
+
+    def _lookup(self, name: str) -> _Scope | None:
+        """The scope whose binding of ``name`` a use here sees, if any."""
+        innermost = self._scopes[-1]
+        if name in innermost.globals:
+            return self._scopes[0] if name in self._scopes[0].bindings else None
+        for depth, scope in enumerate(reversed(self._scopes)):
+            if depth and scope.kind == "class":
+                continue  # a class body's names are not visible in its methods
+            if depth == 0 and name in scope.nonlocals:
+                continue
+            if name in scope.bindings:
+                return scope
+        return None
+
+    # -- bindings --------------------------------------------------------------
+    def partial(self, name: str) -> cst.Call | None:
+        """The ``functools.partial(<Keras name>, ...)`` call ``name`` is bound to here."""
+        scope = self._lookup(name)
+        return scope.partials.get(name) if scope is not None else None
 
     def bind(self, local: str, qualified: str | None) -> None:
-        self._bindings[local] = qualified
-        self.partials.pop(local, None)
+        scope = self._target(local)
+        scope.bindings[local] = qualified
+        scope.partials.pop(local, None)
 
     def bind_partial(self, local: str, qualified: str, call: cst.Call) -> None:
         """``local = functools.partial(<Keras name>, ...)``: calls of it build that."""
         self.bind(local, qualified)
-        self.partials[local] = call
+        self._target(local).partials[local] = call
 
     def add_import(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
@@ -164,7 +243,8 @@ class ImportTable:
         if dotted is None:
             return None
         head, _, tail = dotted.partition(".")
-        base = self._bindings[head] if head in self._bindings else self._star_lookup(head)
+        scope = self._lookup(head)
+        base = scope.bindings[head] if scope is not None else self._star_lookup(head)
         if base is None:
             return None
         return f"{base}.{tail}" if tail else base
@@ -180,14 +260,14 @@ class ImportTable:
         return keras_symbol(self.resolve(node))
 
     def qualified_names(self) -> Iterable[str]:
-        return (q for q in self._bindings.values() if q)
+        return (q for scope in self._scopes for q in scope.bindings.values() if q)
 
 
 class ImportTracker(cst.BatchableCSTVisitor):
     """Fills an :class:`ImportTable` as the batched traversal goes.
 
     Runs first in the batch, so a rule visiting a node sees every import,
-    alias and definition that precedes it in the source.
+    alias, parameter and definition that precedes it in its scope.
     """
 
     def __init__(self, table: ImportTable) -> None:
@@ -202,9 +282,50 @@ class ImportTracker(cst.BatchableCSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.table.bind(node.name.value, None)
+        self.table.prepare(node.body, "class", {})
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.table.bind(node.name.value, None)
+        self.table.prepare(node.body, "function", self._params(node.params))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.table.prepare(node, "function", self._params(node.params))
+        self.table.enter(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.table.leave(original_node)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.table.enter(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.table.leave(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self.table.enter(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self.table.leave(original_node)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.table.declare((n.name.value for n in node.names), "global")
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.table.declare((n.name.value for n in node.names), "nonlocal")
+
+    def _params(self, params: cst.Parameters) -> dict[str, str | None]:
+        """Each parameter's name -> the Keras name its default is (``Dense=layers.Dense``),
+        else None: the caller decides its value, so it shadows any import."""
+        bound: dict[str, str | None] = {}
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        for param in every:
+            qualified = self.table.resolve(param.default) if param.default is not None else None
+            keep = qualified is not None and keras_symbol(qualified) is not None
+            bound[param.name.value] = qualified if keep else None
+        return bound
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # ``D = Dense`` / ``layers = tf.keras.layers``: keep the alias.
@@ -220,9 +341,13 @@ class ImportTracker(cst.BatchableCSTVisitor):
                 for target in node.targets:
                     if isinstance(target.target, cst.Name):
                         self.table.bind_partial(target.target.value, qualified, value)
-            return
+                return
         qualified = self.table.resolve(value)
         if qualified is None or keras_symbol(qualified) is None:
+            if self.table.in_function:  # a local of another value: it shadows
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        self.table.bind(target.target.value, None)
             return
         for target in node.targets:
             if isinstance(target.target, cst.Name):

@@ -36,7 +36,7 @@ def with_partial_args(imports: ImportTable, call: cst.Call) -> cst.Call:
     """
     if not isinstance(call.func, cst.Name):
         return call
-    partial = imports.partials.get(call.func.value)
+    partial = imports.partial(call.func.value)
     if partial is None:
         return call
     bound = list(partial.args[1:])

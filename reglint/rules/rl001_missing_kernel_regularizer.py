@@ -47,6 +47,16 @@ class MissingKernelRegularizer(Rule):
         ),
         Valid("from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n"),
         Valid("import tensorflow as tf\ntf.keras.layers.Dense(4)  # noqa: RL001\n"),
+        # scopes (issue 9): a parameter shadows the module; an import in one function
+        # is not seen in another; a local of another value shadows the import
+        Valid("from keras import layers\ndef build(layers):\n    return layers.Dense(4)\n"),
+        Valid("from keras import layers\nf = lambda layers: layers.Dense(4)\n"),
+        Valid(
+            "def a():\n    from keras.layers import Conv2D\n"
+            "    return Conv2D(8, 3, kernel_regularizer='l2')\n"
+            "def b():\n    return Conv2D(8, 3)\n"
+        ),
+        Valid("import keras\ndef f(make):\n    keras = make()\n    return keras.layers.Dense(2)\n"),
         # across calls (issue 9): a helper whose `reg` every call passes
         Valid(
             "from keras import layers\n"
@@ -91,6 +101,27 @@ class MissingKernelRegularizer(Rule):
             at=["4:26", "4:36"],
         ),
         Invalid("import keras_core as keras\nkeras.layers.Dense(4)\n", at=["2:1"]),
+        # scopes (issue 9): a parameter whose default is a Keras layer class; an
+        # import inside the function; `global` sends a name to the module
+        Invalid(
+            "import keras\ndef make(units, layer=keras.layers.Dense):\n    return layer(units)\n",
+            at=["3:12"],
+            message="`Dense` is built without",
+        ),
+        Invalid(
+            "import keras\nf = lambda units, D=keras.layers.Dense: D(units)\n",
+            at=["2:41"],
+        ),
+        Invalid(
+            "def build():\n    from tensorflow.keras.layers import Conv2D\n"
+            "    return Conv2D(8, 3)\n",
+            at=["3:12"],
+        ),
+        Invalid(
+            "def setup():\n    global Dense\n    from keras.layers import Dense\n"
+            "def build():\n    return Dense(4)\n",
+            at=["5:12"],
+        ),
         # across calls (issue 9): the finding sits at the call that leaves `reg` empty
         Invalid(
             "from keras import layers\n"
