@@ -126,6 +126,7 @@ class _Scope:
 
     kind: str  # module, class, function
     owner: int | None = None  # id of the block (or lambda) it covers
+    name: str = ""  # the function's or class's name
     bindings: dict[str, str | None] = field(default_factory=dict)
     #: ``DefaultConv2D = partial(layers.Conv2D, ...)``: the local name -> that call.
     partials: dict[str, cst.Call] = field(default_factory=dict)
@@ -152,10 +153,12 @@ class ImportTable:
         self._pending: dict[int, _Scope] = {}
 
     # -- scopes ----------------------------------------------------------------
-    def prepare(self, owner: cst.CSTNode, kind: str, params: dict[str, str | None]) -> None:
+    def prepare(
+        self, owner: cst.CSTNode, kind: str, params: dict[str, str | None], name: str = ""
+    ) -> None:
         """A scope for ``owner`` (a function's or class's body), entered when the
         traversal reaches it: parameters' defaults are resolved here, outside it."""
-        self._pending[id(owner)] = _Scope(kind, id(owner), dict(params))
+        self._pending[id(owner)] = _Scope(kind, id(owner), name, dict(params))
 
     def enter(self, owner: cst.CSTNode) -> None:
         scope = self._pending.pop(id(owner), None)
@@ -175,6 +178,23 @@ class ImportTable:
     @property
     def in_function(self) -> bool:
         return self._scopes[-1].kind == "function"
+
+    @property
+    def in_class_body(self) -> bool:
+        return self._scopes[-1].kind == "class"
+
+    @property
+    def scope_chain(self) -> tuple[int | None, ...]:
+        """The ids of the scopes a statement here is in, the module's (None) first."""
+        return tuple(scope.owner for scope in self._scopes)
+
+    @property
+    def method(self) -> str | None:
+        """The name of the function the traversal is in, if it is a class's method."""
+        if len(self._scopes) > 2 and self._scopes[-2].kind == "class":
+            scope = self._scopes[-1]
+            return scope.name if scope.kind == "function" else None
+        return None
 
     def _target(self, name: str) -> _Scope:
         """The scope an assignment to ``name`` binds it in."""
@@ -282,11 +302,11 @@ class ImportTracker(cst.BatchableCSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.table.bind(node.name.value, None)
-        self.table.prepare(node.body, "class", {})
+        self.table.prepare(node.body, "class", {}, node.name.value)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.table.bind(node.name.value, None)
-        self.table.prepare(node.body, "function", self._params(node.params))
+        self.table.prepare(node.body, "function", self._params(node.params), node.name.value)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.table.prepare(node, "function", self._params(node.params))

@@ -248,26 +248,13 @@ class InvalidRegularizer(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._scopes: list[cst.CSTNode] = []
         self._stars = 0
-        # name -> (assigned value, enclosing function or None, star imports seen)
-        self._assigned: dict[str, tuple[cst.BaseExpression, cst.CSTNode | None, int]] = {}
-        # (name node, argument name, its enclosing functions, flavors judged)
-        self._uses: list[tuple[cst.Name, str, tuple[cst.CSTNode, ...], tuple[str, ...]]] = []
+        # name -> (assigned value, its scope (None: the module), star imports seen)
+        self._assigned: dict[str, tuple[cst.BaseExpression, int | None, int]] = {}
+        # (name node, argument name, the scopes it is in, flavors judged)
+        self._uses: list[tuple[cst.Name, str, tuple[int | None, ...], tuple[str, ...]]] = []
 
-    # --- scopes and simple assignments ---------------------------------------
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
+    # --- simple assignments ----------------------------------------------------
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -282,10 +269,10 @@ class InvalidRegularizer(Rule):
             self._remember(node.target.value, node.value)
 
     def _remember(self, name: str, value: cst.BaseExpression) -> None:
-        scope = self._scopes[-1] if self._scopes else None
-        if isinstance(scope, cst.ClassDef):
+        names = self.context.imports
+        if names.in_class_body:
             return  # a class attribute is not visible in the methods' bodies
-        self._assigned.setdefault(name, (value, scope, self._stars))
+        self._assigned.setdefault(name, (value, names.scope_chain[-1], self._stars))
 
     # --- calls -----------------------------------------------------------------
 
@@ -316,7 +303,7 @@ class InvalidRegularizer(Rule):
             return
         if isinstance(value, cst.Name) and value.value not in ("None", "True", "False"):
             if self.context.imports.resolve(value) is None:
-                self._uses.append((value, arg_name, tuple(self._scopes), flavors))
+                self._uses.append((value, arg_name, self.context.imports.scope_chain, flavors))
             return
         problem = self._literal_problem(value, flavors)
         if problem is not None:

@@ -121,31 +121,9 @@ class RegularizerSetAfterBuild(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._order = 0
-        self._functions: list[tuple[str, int]] = []  # (name, index into _scopes)
-        self._classes = 0
-        self._scope_stack: list[int] = [0]
-        self._rebuilds: list[tuple[int, int]] = []  # (scope id, order)
-        self._candidates: list[tuple[cst.CSTNode, str, int, int]] = []
-        self._next_scope = 1
-        self._parents: dict[int, int] = {}
-
-    # --- scopes -------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        scope = self._next_scope
-        self._next_scope += 1
-        self._parents[scope] = self._scope_stack[-1]
-        self._scope_stack.append(scope)
-        self._functions.append((node.name.value, self._classes))
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scope_stack.pop()
-        self._functions.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes -= 1
+        self._rebuilds: list[tuple[int | None, int]] = []  # (scope, order); None: the module
+        # (node, what is shown, the scopes it is in, order)
+        self._candidates: list[tuple[cst.CSTNode, str, tuple[int | None, ...], int]] = []
 
     # --- facts --------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -157,7 +135,7 @@ class RegularizerSetAfterBuild(Rule):
             callee = node.func.attr.value  # type(model).from_config(...)
         last = callee.rsplit(".", 1)[-1] if callee else None
         if last in _REBUILDS:
-            self._rebuilds.append((self._scope_stack[-1], self._order))
+            self._rebuilds.append((self.context.imports.scope_chain[-1], self._order))
         elif callee == "setattr" and len(node.args) >= 2:
             attr = node.args[1].value
             if isinstance(attr, cst.SimpleString) and attr.raw_value in (
@@ -187,26 +165,20 @@ class RegularizerSetAfterBuild(Rule):
     def _candidate(self, node: cst.CSTNode, obj: cst.BaseExpression, attr: str) -> None:
         self._order += 1
         obj_name = dotted_name(obj)
-        if obj_name == "self" and self._functions:
-            method, in_class = self._functions[-1]
-            if in_class and method in _CONSTRUCTION_METHODS:
-                return
+        if obj_name == "self" and self.context.imports.method in _CONSTRUCTION_METHODS:
+            return
         if obj_name is not None and _SETTINGS_OBJECT.search(obj_name.rsplit(".", 1)[-1]):
             return
         shown = f"{obj_name}.{attr}" if obj_name else attr
-        self._candidates.append((node, shown, self._scope_stack[-1], self._order))
+        self._candidates.append((node, shown, self.context.imports.scope_chain, self._order))
 
     # --- decision -----------------------------------------------------------
-    def _rebuilt_after(self, scope: int, order: int) -> bool:
+    def _rebuilt_after(self, chain: tuple[int | None, ...], order: int) -> bool:
         """A rebuild later in the same function or enclosing code, or in another
         function (a helper such as ``rebuild(model)`` that the code calls)."""
-        enclosing = {scope}
-        outer = scope
-        while outer in self._parents:
-            outer = self._parents[outer]
-            enclosing.add(outer)
+        scope, enclosing = chain[-1], set(chain)
         for rebuild_scope, rebuild_order in self._rebuilds:
-            if rebuild_scope == scope and scope != 0:
+            if rebuild_scope == scope and scope is not None:
                 return True  # same function: a loop may run it after the assignment
             if rebuild_scope not in enclosing or rebuild_order > order:
                 return True
