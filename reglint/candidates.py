@@ -424,7 +424,7 @@ def late_bound_add_loss(tree: ast.Module, f: ModuleFacts, options: Options) -> b
     return False
 
 
-_LEGACY_ENV = "TF_USE_LEGACY_KERAS"
+_LEGACY_ENV = catalog.LEGACY_KERAS_ENV
 
 
 def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
@@ -484,10 +484,13 @@ _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables",
 
 
 def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL006: a ``<tape>.gradient(target, sources)`` call whose arguments may
-    name a model's variables (``m.trainable_variables``, in a list, a sum,
-    ``list(...)``, or a name assigned such a value, three steps deep as the
-    rule follows them); the rule reports only where it finds one."""
+    """RL006: a ``<tape>.gradient(target, sources)`` or ``<optimizer>.minimize(loss,
+    var_list, tape=...)`` call whose arguments may name a model's variables
+    (``m.trainable_variables``, in a list, a sum, ``list(...)``, a name assigned
+    such a value, three steps deep as the rule follows them, or a parameter of a
+    function: variables passed in); with ``preview``, also a call of an imported
+    name given such variables (its gradient is taken in another module). The
+    rule reports only where it finds one."""
     values: dict[str, list[ast.expr]] = {}
     for node in f.assigns:
         for target in node.targets:
@@ -496,34 +499,56 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     for node in f.annotated:
         if isinstance(node.target, ast.Name) and node.value is not None:
             values.setdefault(node.target.id, []).append(node.value)
+    params = {
+        a.arg
+        for d in f.definitions
+        if not isinstance(d, ast.ClassDef)
+        for a in (*d.args.posonlyargs, *d.args.args, *d.args.kwonlyargs)
+    }
+    imported = (
+        {(a.asname or a.name).partition(".")[0] for node in f.imports for a in node.names}
+        if options.get("preview")
+        else set()
+    )
     for call in f.calls:
         func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr == "gradient"):
-            continue
         arguments = [*call.args, *(k.value for k in call.keywords)]
-        if len(arguments) >= 2 and any(_may_name_variables(a, values, 0) for a in arguments):
+        stepping = isinstance(func, ast.Attribute) and func.attr in ("gradient", "minimize")
+        if stepping and len(arguments) >= 2:
+            if any(_may_name_variables(a, values, 0, params) for a in arguments):
+                return True
+            continue
+        head = func
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        passes = isinstance(head, ast.Name) and head.id in imported
+        if passes and any(_may_name_variables(a, values, 0, frozenset()) for a in arguments):
             return True
     return False
 
 
-def _may_name_variables(expr: ast.expr, values: dict[str, list[ast.expr]], depth: int) -> bool:
+def _may_name_variables(
+    expr: ast.expr, values: dict[str, list[ast.expr]], depth: int, params: Container[str]
+) -> bool:
     if depth > 3:
         return False
     if isinstance(expr, ast.Starred):
-        return _may_name_variables(expr.value, values, depth)
+        return _may_name_variables(expr.value, values, depth, params)
     if isinstance(expr, ast.Attribute):
         return expr.attr in _VARIABLES
     if isinstance(expr, (ast.List, ast.Tuple)):
-        return any(_may_name_variables(e, values, depth + 1) for e in expr.elts)
+        return any(_may_name_variables(e, values, depth + 1, params) for e in expr.elts)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        return _may_name_variables(expr.left, values, depth + 1) or _may_name_variables(
-            expr.right, values, depth + 1
+        return _may_name_variables(expr.left, values, depth + 1, params) or _may_name_variables(
+            expr.right, values, depth + 1, params
         )
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "list":
         arguments = [*expr.args, *(k.value for k in expr.keywords)]
-        return bool(arguments) and _may_name_variables(arguments[0], values, depth + 1)
+        return bool(arguments) and _may_name_variables(arguments[0], values, depth + 1, params)
     if isinstance(expr, ast.Name):
-        return any(_may_name_variables(v, values, depth + 1) for v in values.get(expr.id, ()))
+        return expr.id in params or any(
+            _may_name_variables(v, values, depth + 1, params) for v in values.get(expr.id, ())
+        )
     return False
 
 

@@ -16,6 +16,18 @@ KERAS3 = "keras3"
 KERAS2 = "keras2"
 TF_KERAS = "tf.keras"  # Keras 3 unless TF_USE_LEGACY_KERAS=1, then Keras 2
 
+#: Set to one of :data:`LEGACY_KERAS_VALUES` before TensorFlow is imported, this
+#: variable makes ``tf.keras`` tf_keras (Keras 2): TF 2.21's
+#: ``tensorflow/python/util/lazy_loader.py`` tests exactly these strings.
+LEGACY_KERAS_ENV = "TF_USE_LEGACY_KERAS"
+LEGACY_KERAS_VALUES = frozenset({"1", "true", "True"})
+
+
+def uses_legacy_keras(environ: Mapping[str, str]) -> bool:
+    """Does ``environ`` make ``tf.keras`` tf_keras?"""
+    return environ.get(LEGACY_KERAS_ENV) in LEGACY_KERAS_VALUES
+
+
 KERNEL = "kernel_regularizer"
 RECURRENT = "recurrent_regularizer"
 BIAS = "bias_regularizer"

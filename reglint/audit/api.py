@@ -15,7 +15,7 @@ from .opaque import opaque_layers, opaque_live_layers
 from .policy import AuditOptions
 from .report import AuditReport, Verification, WeightRecord
 from .safety import refusal_message, unsafe_reasons
-from .stored_config import KERAS2, ArtifactError, StoredModel, read_stored_model
+from .stored_config import KERAS2, KERAS3, ArtifactError, StoredModel, read_stored_model
 
 _KERNEL_SUFFIXES = ("kernel", "embeddings", "depthwise_kernel", "pointwise_kernel")
 
@@ -231,7 +231,7 @@ def audit_stored(stored: StoredModel, options: AuditOptions) -> AuditReport:
                 "TF_USE_LEGACY_KERAS=1 (use audit_paths or the CLI)"
             )
             return report
-        stored = StoredModel(**{**stored.__dict__, "flavor": "keras3"})
+        stored = StoredModel(**{**stored.__dict__, "flavor": KERAS3})
         report.notes.append("tf_keras is not installed: loaded with Keras 3")
     if options.imports:
         from .imports import ImportFailure, import_user_code
@@ -266,7 +266,7 @@ def _missing_class_error(stored: StoredModel) -> str | None:
     from .loading import keras_module
 
     try:
-        names = missing_classes(stored.config, keras_module(stored.flavor or "keras3"))
+        names = missing_classes(stored.config, keras_module(stored.flavor or KERAS3))
     except Exception:
         return None
     return missing_class_message(names) if names else None

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from ..catalog import uses_legacy_keras
 from .stored_config import KERAS2, StoredModel
 
 TENSORFLOW, JAX = "tensorflow", "jax"
@@ -32,7 +33,7 @@ def keras_backend() -> str:
 
 def uses_tensorflow() -> bool:
     """Whether auditing in this process means importing TensorFlow."""
-    return keras_backend() == TENSORFLOW or os.environ.get("TF_USE_LEGACY_KERAS") == "1"
+    return keras_backend() == TENSORFLOW or uses_legacy_keras(os.environ)
 
 
 def backend_refusal(stored: StoredModel) -> str | None:

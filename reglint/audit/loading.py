@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ..catalog import uses_legacy_keras
 from .stored_config import KERAS2, KERAS3, StoredModel
 
 
@@ -116,7 +117,7 @@ def tf_keras_available() -> bool:
 
 def legacy_keras_active() -> bool:
     """Whether tf_keras can be used in this process (TF_USE_LEGACY_KERAS=1 before TF)."""
-    return os.environ.get("TF_USE_LEGACY_KERAS") == "1"
+    return uses_legacy_keras(os.environ)
 
 
 def flavor_of(model: Any) -> str:

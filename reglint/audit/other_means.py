@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..catalog import KERAS2
+
 #: A decayed weight must match ``w * (1 - lr * wd)`` within this share of the
 #: shrink ``|w| * lr * wd`` (plus float32 rounding of ``w``).
 DECAY_RTOL = 1e-2
@@ -191,7 +193,7 @@ def _copy_variable(v: Any, flavor: str) -> Any:
 
     name = getattr(v, "name", "w").split("/")[-1].split(":")[0]
     value = np.array(v.numpy())
-    if flavor == "keras2":
+    if flavor == KERAS2:
         import tensorflow as tf
 
         return tf.Variable(value, name=name, trainable=True)
@@ -204,7 +206,7 @@ def _zeros_like(v: Any, flavor: str) -> Any:
     import numpy as np
 
     zeros = np.zeros(tuple(v.shape), dtype=np.asarray(v.numpy()).dtype)
-    if flavor == "keras2":
+    if flavor == KERAS2:
         import tensorflow as tf
 
         return tf.constant(zeros)

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
+from ..catalog import LEGACY_KERAS_ENV, uses_legacy_keras
 from .policy import AuditOptions
 from .report import AuditReport
 from .worker import MARKER
@@ -40,7 +41,7 @@ class _Worker:
     def __init__(self, legacy: bool, options: AuditOptions, verbose: bool) -> None:
         env = dict(os.environ)
         if legacy:
-            env["TF_USE_LEGACY_KERAS"] = "1"
+            env[LEGACY_KERAS_ENV] = "1"
         if not verbose:
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         self.proc = subprocess.Popen(
@@ -229,7 +230,7 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:
     options = AuditOptions.from_dict(first.get("options", {}))
     set_verbose(bool(first.get("verbose")))
     try:  # warm up while the parent sends the first path; failures show per model
-        keras_module(KERAS2 if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else KERAS3)
+        keras_module(KERAS2 if uses_legacy_keras(os.environ) else KERAS3)
         if options.imports:
             from .imports import import_user_code
 

@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import KERAS2
 from .backend import as_float32, expected_step, set_seed
 from .inspection import penalty_functions, variable_name
 from .loading import one_line
@@ -93,7 +94,7 @@ def _fix_random_layers(model: Any, flavor: str, seed: int) -> None:
     RA004/RA005). Keras 3 layers draw from seed-generator variables, which the
     snapshot restores.
     """
-    if flavor != "keras2":
+    if flavor != KERAS2:
         return
     for i, layer in enumerate(model._flatten_layers(include_self=True, recursive=True)):
         gen = getattr(layer, "_random_generator", None)
@@ -238,7 +239,7 @@ def _explicit_unmeasurable(model: Any, flavor: str) -> str | None:
     """Why an explicit penalty's gradient cannot be told apart here, or None."""
     from .backend import JAX, keras_backend
 
-    if flavor != "keras2" and keras_backend() == JAX:
+    if flavor != KERAS2 and keras_backend() == JAX:
         return "not measured on the JAX backend"
     for layer in model._flatten_layers(include_self=True, recursive=True):
         if getattr(layer, "activity_regularizer", None) is not None:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 
+from ..catalog import LEGACY_KERAS_ENV
 from .loading import one_line
 from .policy import AuditOptions
 from .report import AuditReport
@@ -21,7 +22,7 @@ MARKER = "REGLINT-AUDIT-JSON:"
 
 
 def run_worker(paths: list[str], options: AuditOptions) -> list[AuditReport]:
-    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, LEGACY_KERAS_ENV: "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     request = json.dumps({"paths": paths, "options": options.to_dict()})
     try:
         proc = subprocess.run(
@@ -53,7 +54,7 @@ def run_worker(paths: list[str], options: AuditOptions) -> list[AuditReport]:
 
 
 def main() -> None:
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    os.environ[LEGACY_KERAS_ENV] = "1"
     request = json.loads(sys.stdin.read())
     options = AuditOptions.from_dict(request["options"])
     from .api import audit_stored

@@ -24,7 +24,9 @@ FLAVOR_LABEL = {catalog.KERAS3: "Keras 3", catalog.KERAS2: "tf_keras (Keras 2)"}
 
 # ``os.environ["TF_USE_LEGACY_KERAS"] = "1"``, ``%env TF_USE_LEGACY_KERAS=1``,
 # ``os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")``: tf.keras *is* tf_keras.
-_LEGACY_ENV = re.compile(r"TF_USE_LEGACY_KERAS\W{0,8}(?:1|[Tt]rue)\b")
+_LEGACY_ENV = re.compile(
+    rf"{catalog.LEGACY_KERAS_ENV}\W{{0,8}}(?:{'|'.join(sorted(catalog.LEGACY_KERAS_VALUES))})\b"
+)
 
 
 def judged_flavors(context: LintContext, flavor: str) -> tuple[str, ...]:

@@ -13,9 +13,7 @@ from ..rule import Invalid, Rule, Valid
 from ._calls import argument, called_symbol
 from ._regularizers import literal_string
 
-LEGACY_ENV = "TF_USE_LEGACY_KERAS"
-#: The values TensorFlow 2.21 accepts (``tensorflow/python/util/lazy_loader.py``).
-LEGACY_VALUES = frozenset({"1", "true", "True"})
+LEGACY_ENV = catalog.LEGACY_KERAS_ENV
 KERAS_2 = "Keras 2"
 KERAS_3 = "Keras 3"
 _BASES = frozenset({"Layer", "Model", "Sequential"})
@@ -167,7 +165,8 @@ class MixedKerasFlavors(Rule):
         self._builds.append(_Build(node, symbol, spelled))
 
     def _setting(self, key: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if literal_string(key) == LEGACY_ENV and literal_string(value) in LEGACY_VALUES:
+        legacy = literal_string(value) in catalog.LEGACY_KERAS_VALUES
+        if literal_string(key) == LEGACY_ENV and legacy:
             self._legacy = True
 
     def _keras(self, symbol: KerasSymbol) -> str:

@@ -36,3 +36,22 @@ def test_arguments_and_positions(name):
         pos = spec.position(arg, KERAS3)
         if pos is not None:
             assert params[pos] == arg, f"{name}.{arg} is at {params.index(arg)}, not {pos}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", ["1", "true", "True", "TRUE", "yes", "0", ""])
+def test_legacy_keras_values_are_tensorflows(value):
+    """``catalog.uses_legacy_keras`` says what TensorFlow itself does with the variable."""
+    import os
+    import subprocess
+    import sys
+
+    from reglint.catalog import LEGACY_KERAS_ENV, uses_legacy_keras
+
+    env = {**os.environ, LEGACY_KERAS_ENV: value, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    probe = "import tensorflow as tf; print(tf.keras.layers.Dense.__module__.split('.')[0])"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (out.stdout.strip() == "tf_keras") == uses_legacy_keras({LEGACY_KERAS_ENV: value})
