@@ -331,7 +331,11 @@ def _plain_regularizer_arguments(call: ast.Call, layers: list[str], ranged: bool
 def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     """RL007: a layer call with a ``regul`` keyword the layer does not accept."""
     for call in f.calls:
-        keywords = [k.arg for k in call.keywords if k.arg is not None and "regul" in k.arg.lower()]
+        keywords = [
+            k.arg
+            for k in call.keywords
+            if k.arg is not None and catalog.is_regularizer_keyword(k.arg)
+        ]
         if not keywords:
             continue
         found = f.callee_names(call)

@@ -28,6 +28,16 @@ def uses_legacy_keras(environ: Mapping[str, str]) -> bool:
     return environ.get(LEGACY_KERAS_ENV) in LEGACY_KERAS_VALUES
 
 
+#: What a keyword meant as a regularizer argument contains, misspelt or not
+#: (``kernel_regularizer``, ``W_regularizer``, ``kernel_regulariser``), in any case.
+REGULARIZER_KEYWORD_STEM = "regul"
+
+
+def is_regularizer_keyword(keyword: str) -> bool:
+    """Is ``keyword`` meant as a regularizer argument (whether or not a layer takes it)?"""
+    return REGULARIZER_KEYWORD_STEM in keyword.lower()
+
+
 KERNEL = "kernel_regularizer"
 RECURRENT = "recurrent_regularizer"
 BIAS = "bias_regularizer"

@@ -238,7 +238,7 @@ class MissingKernelRegularizer(Rule):
         # A misspelt or misplaced regularizer keyword: RL007 renames it instead.
         misspelt = any(
             a.keyword is not None
-            and "regul" in a.keyword.value.lower()
+            and catalog.is_regularizer_keyword(a.keyword.value)
             and a.keyword.value not in spec.accepted
             for a in call.args
         )

@@ -10,7 +10,6 @@ from ..rule import Invalid, Rule, Valid
 from ._calls import argument, has_star_args, layer_call
 from ._regularizers import REGULARIZER_ARGS, judged_flavors
 
-_REGULARIZER_KEYWORD = re.compile(r"regul", re.IGNORECASE)
 #: Layers whose weights belong to the layer (or cell) they wrap.
 _WRAPPERS = frozenset(
     {
@@ -40,7 +39,7 @@ class RegularizerArgumentNotAccepted(Rule):
     code = "RL007"
     name = "regularizer-argument-not-accepted"
     summary = "a `*_regularizer` keyword (or a misspelling) that the layer does not take"
-    trigger = re.compile(r"(?i)regul")
+    trigger = re.compile(catalog.REGULARIZER_KEYWORD_STEM, re.IGNORECASE)
     candidates = "regularizer_keyword_not_accepted"
 
     VALID = (
@@ -140,7 +139,7 @@ class RegularizerArgumentNotAccepted(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if not any(
-            a.keyword is not None and _REGULARIZER_KEYWORD.search(a.keyword.value)
+            a.keyword is not None and catalog.is_regularizer_keyword(a.keyword.value)
             for a in node.args
         ):
             return
@@ -155,7 +154,7 @@ class RegularizerArgumentNotAccepted(Rule):
             a
             for a in node.args
             if a.keyword is not None
-            and _REGULARIZER_KEYWORD.search(a.keyword.value)
+            and catalog.is_regularizer_keyword(a.keyword.value)
             and a.keyword.value not in accepted
         ]
         flavors = judged_flavors(self.context, symbol.flavor)
