@@ -120,6 +120,22 @@ _STAR_MODULE_NAMES = {
 }
 
 
+#: ``keras_applications``' convention, which model libraries built on it follow
+#: (segmentation_models, classification_models, efficientnet): a function takes
+#: Keras's submodules from its caller, ``backend, layers, models, utils =
+#: get_submodules_from_kwargs(kwargs)``, and a module that does so declares them
+#: ``layers = None`` at the top, to be filled in when the library is imported.
+#: Either binding is read as tf.keras's submodule (both Kerases judged).
+SUBMODULES_FROM_KWARGS = "get_submodules_from_kwargs"
+_INJECTED = ("backend", "layers", "models", "utils")
+_INJECTED_NAMES = {"backend": "backend", "layers": "layers", "models": "models"}
+_INJECTED_NAMES |= {"utils": "utils", "keras_utils": "utils"}
+
+
+def _injected(submodule: str) -> str:
+    return f"tensorflow.keras.{submodule}"
+
+
 @dataclass(eq=False)
 class _Scope:
     """The names one module, class, function or lambda binds."""
@@ -257,6 +273,9 @@ class ImportTable:
             local = _module_name(alias.asname.name) if alias.asname else name
             self.bind(local, f"{module}.{name}" if module else None)
 
+    def is_bound(self, name: str) -> bool:
+        return self._lookup(name) is not None
+
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The fully qualified dotted name of a Name/Attribute chain, if imported."""
         dotted = dotted_name(node)
@@ -278,9 +297,6 @@ class ImportTable:
 
     def symbol(self, node: cst.BaseExpression) -> KerasSymbol | None:
         return keras_symbol(self.resolve(node))
-
-    def qualified_names(self) -> Iterable[str]:
-        return (q for scope in self._scopes for q in scope.bindings.values() if q)
 
 
 class ImportTracker(cst.BatchableCSTVisitor):
@@ -350,6 +366,8 @@ class ImportTracker(cst.BatchableCSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         # ``D = Dense`` / ``layers = tf.keras.layers``: keep the alias.
         value = node.value
+        if self._injected_submodules(node):
+            return
         if isinstance(value, cst.Call) and _is_partial(self.table, value):
             first = value.args[0] if value.args else None
             qualified = (
@@ -372,6 +390,33 @@ class ImportTracker(cst.BatchableCSTVisitor):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self.table.bind(target.target.value, qualified)
+
+    def _injected_submodules(self, node: cst.Assign) -> bool:
+        """Bind the names of :data:`SUBMODULES_FROM_KWARGS`' convention; True if it applied."""
+        value, table = node.value, self.table
+        if isinstance(value, cst.Call):
+            func = dotted_name(value.func)
+            if func is None or func.rsplit(".", 1)[-1] != SUBMODULES_FROM_KWARGS:
+                return False
+            for target in node.targets:
+                if isinstance(target.target, (cst.Tuple, cst.List)):
+                    elements = target.target.elements
+                    for submodule, element in zip(_INJECTED, elements, strict=False):
+                        if isinstance(element.value, cst.Name):
+                            table.bind(element.value.value, _injected(submodule))
+            return True
+        if (
+            isinstance(value, cst.Name)
+            and value.value == "None"
+            and not table.in_function
+            and table.is_bound(SUBMODULES_FROM_KWARGS)
+        ):
+            for target in node.targets:
+                name = target.target.value if isinstance(target.target, cst.Name) else None
+                if name in _INJECTED_NAMES:
+                    table.bind(name, _injected(_INJECTED_NAMES[name]))
+            return True
+        return False
 
 
 def _is_partial(table: ImportTable, call: cst.Call) -> bool:

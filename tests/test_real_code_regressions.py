@@ -77,3 +77,54 @@ def test_step_function_called_with_a_tf_module_is_not_a_keras_loop():
         "train_step(lin, x, y)\n"
     )
     assert _codes(source, "RL006") == []
+
+
+def test_keras_applications_style_package_gets_its_layers_from_the_caller(tmp_path):
+    """segmentation_models / classification_models style: Keras's submodules are
+    handed in (``get_submodules_from_kwargs``) or filled into ``layers = None``
+    module globals when the package is imported. Both are Keras's layers."""
+    from reglint.cli import main
+
+    pkg = tmp_path / "seglib"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "import keras\n\n_KWARGS = {'layers': keras.layers, 'backend': keras.backend}\n"
+    )
+    (pkg / "models" / "__init__.py").write_text("")
+    (pkg / "models" / "_blocks.py").write_text(
+        "from keras_applications import get_submodules_from_kwargs\n\n\n"
+        "def conv_bn(filters, kernel_regularizer=None, **kwargs):\n"
+        "    backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)\n\n"
+        "    def wrapper(x):\n"
+        "        x = layers.Conv2D(filters, 3, kernel_regularizer=kernel_regularizer)(x)\n"
+        "        return layers.BatchNormalization()(x)\n\n"
+        "    return wrapper\n\n\n"
+        "def head(x, classes, **kwargs):\n"
+        "    _, layers, _, _ = get_submodules_from_kwargs(kwargs)\n"
+        "    return layers.Dense(classes)(x)\n"
+    )
+    (pkg / "models" / "unet.py").write_text(
+        "from keras_applications import get_submodules_from_kwargs\n\n"
+        "from ._blocks import conv_bn\n\n"
+        "backend = None\nlayers = None\nmodels = None\nkeras_utils = None\n\n\n"
+        "def decoder(x, filters):\n"
+        "    x = layers.UpSampling2D()(x)\n"
+        "    x = layers.Conv2DTranspose(filters, 4, strides=2)(x)\n"
+        "    return layers.Conv2D(1, 1, kernel_regularizer='l2')(x)\n"
+    )
+    # A module with a `layers = None` global of its own, outside the convention.
+    (pkg / "plain.py").write_text("layers = None\n\n\ndef f(x):\n    return layers.Dense(3)(x)\n")
+    import json
+
+    import pytest
+
+    out = tmp_path / "out.json"
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "--no-cache", "--output-format", "json", "-o", str(out), str(pkg)])
+
+    found = sorted(
+        (Path(f["filename"]).name, f["location"]["row"], f["code"])
+        for f in json.loads(out.read_text())
+    )
+    assert found == [("_blocks.py", 16, "RL001"), ("unet.py", 13, "RL001")], found
+    assert exited.value.code == 1
