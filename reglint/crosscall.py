@@ -52,15 +52,20 @@ def _finding(
             site = p.need.site
             inside = f" by `{p.need.helpers[-1]}`" if p.need.helpers else ""
             message = f"`{site.layer}` built here{inside}"
-            related.append((_shown(site.path, path), Location(site.row, site.column), message))
+            entry = (_shown(site.path, path), Location(site.row, site.column), message)
+            if entry not in related:  # a helper reached twice: ``block(block(x, wd), wd)``
+                related.append(entry)
     fix = _fix(analysis, path, source, problems, settings) if first.code == "RL001" else None
     return Finding(first.code, _message(problems), path, start, end, fix, related=tuple(related))
 
 
 def _shown(site_path: str, path: str) -> str:
-    """The layer's file as the user would name it (relative when under the cwd)."""
+    """The layer's file named as the finding's own is: absolute if it is, else
+    relative to the working directory when under it."""
     if os.path.abspath(site_path) == os.path.abspath(path):
         return path
+    if os.path.isabs(path):
+        return os.path.abspath(site_path)
     relative = os.path.relpath(site_path)
     return site_path if relative.startswith("..") else relative
 
