@@ -7,6 +7,7 @@ tf_keras 2.21.0 (see the rules' documents).
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -27,6 +28,42 @@ FLAVOR_LABEL = {catalog.KERAS3: "Keras 3", catalog.KERAS2: "tf_keras (Keras 2)"}
 _LEGACY_ENV = re.compile(
     rf"{catalog.LEGACY_KERAS_ENV}\W{{0,8}}(?:{'|'.join(sorted(catalog.LEGACY_KERAS_VALUES))})\b"
 )
+
+
+#: Keras 1's names (``Dense(W_regularizer=...)``), lower-cased, and what Keras 2 renamed them to.
+KERAS1_ARGS = {
+    "w_regularizer": catalog.KERNEL,
+    "b_regularizer": catalog.BIAS,
+    "u_regularizer": catalog.RECURRENT,
+}
+_BARE = re.compile(r"_*regulari[sz](?:er|ers|ation)_*", re.IGNORECASE)
+#: How alike a misspelt keyword's weight name must be to the one it is renamed
+#: to for the rename to count as a spelling correction (a safe fix).
+_SAME_WEIGHT_RATIO = 0.8
+
+
+def meant_argument(keyword: str) -> tuple[str | None, bool]:
+    """The regularizer argument a regularizer-like ``keyword`` names (None if not
+    obvious), and whether ``keyword`` is only another spelling of it (RL007's
+    rename is then safe; RL001 leaves that argument to RL007)."""
+    lowered = keyword.lower()
+    if lowered in REGULARIZER_ARGS:
+        return lowered, True
+    if lowered in KERAS1_ARGS:
+        return KERAS1_ARGS[lowered], True
+    if _BARE.fullmatch(keyword):
+        return catalog.KERNEL, False  # a bare ``regularizer=``: the main weight's
+    close = difflib.get_close_matches(lowered, sorted(REGULARIZER_ARGS), n=1, cutoff=0.8)
+    if not close:
+        return None, False
+    return close[0], _same_weight(lowered, close[0])
+
+
+def _same_weight(keyword: str, meant: str) -> bool:
+    """``kernal_regularizer`` names the kernel; ``w_regularizer`` is no misspelt bias."""
+    stem = keyword.split("_regul")[0]
+    ratio = difflib.SequenceMatcher(None, stem, meant.split("_regul")[0]).ratio()
+    return ratio >= _SAME_WEIGHT_RATIO
 
 
 def judged_flavors(context: LintContext, flavor: str) -> tuple[str, ...]:

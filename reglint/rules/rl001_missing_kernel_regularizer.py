@@ -11,6 +11,7 @@ from ..rule import Invalid, Rule, Valid, any_word
 from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
 from ._fixes import regularizer_fix
 from ._messages import missing_phrase
+from ._regularizers import meant_argument
 
 
 class MissingKernelRegularizer(Rule):
@@ -47,6 +48,9 @@ class MissingKernelRegularizer(Rule):
         ),
         Valid("from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n"),
         Valid("import tensorflow as tf\ntf.keras.layers.Dense(4)  # noqa: RL001\n"),
+        # Keras 1's `W_regularizer` is the kernel's: RL007 alone reports it
+        Valid("from keras.layers import Dense\nDense(4, W_regularizer='l2')\n"),
+        Valid("from keras.layers import Dense\nDense(4, kernal_regularizer='l2')\n"),
         # scopes (issue 9): a parameter shadows the module; an import in one function
         # is not seen in another; a local of another value shadows the import
         Valid("from keras import layers\ndef build(layers):\n    return layers.Dense(4)\n"),
@@ -101,6 +105,13 @@ class MissingKernelRegularizer(Rule):
             at=["4:26", "4:36"],
         ),
         Invalid("import keras_core as keras\nkeras.layers.Dense(4)\n", at=["2:1"]),
+        # Keras 1's `b_regularizer` is RL007's; the kernel is still missing (no fix:
+        # RL007 renames first)
+        Invalid(
+            "from keras.layers import Dense\nDense(4, b_regularizer='l2')\n",
+            at=["2:1"],
+            message="built without `kernel_regularizer`",
+        ),
         # scopes (issue 9): a parameter whose default is a Keras layer class; an
         # import inside the function; `global` sends a name to the module
         Invalid(
@@ -219,11 +230,21 @@ class MissingKernelRegularizer(Rule):
         if spec is None or has_star_args(call):
             return
         required = spec.required_args(self.options.get("require-recurrent", False))
+        # A misspelt or Keras 1 regularizer keyword (`W_regularizer=`): RL007 reports
+        # and renames it; the argument it means is not reported missing here too.
+        misspelt = [
+            a.keyword.value
+            for a in call.args
+            if a.keyword is not None
+            and catalog.is_regularizer_keyword(a.keyword.value)
+            and a.keyword.value not in spec.accepted
+        ]
+        meant = {meant_argument(keyword)[0] for keyword in misspelt}
         missing = []
         set_to_none = []
         for arg_name in required:
             arg = layer_argument(call, spec, arg_name, symbol.flavor)
-            if arg is None or is_none(arg.value):
+            if (arg is None and arg_name not in meant) or (arg is not None and is_none(arg.value)):
                 missing.append(arg_name)
                 if arg is not None:
                     set_to_none.append(arg_name)
@@ -235,13 +256,6 @@ class MissingKernelRegularizer(Rule):
         message = f"`{layer}` {missing_phrase(missing, set_to_none)}: its weights train unpenalized"
         if self.context.settings.policy.require is not None:
             message += f" ({self.context.settings.policy.clause_text()})"
-        # A misspelt or misplaced regularizer keyword: RL007 renames it instead.
-        misspelt = any(
-            a.keyword is not None
-            and catalog.is_regularizer_keyword(a.keyword.value)
-            and a.keyword.value not in spec.accepted
-            for a in call.args
-        )
         fix = (
             None if misspelt else regularizer_fix(self.context, node, symbol.flavor, spec, missing)
         )

@@ -8,7 +8,7 @@ import libcst as cst
 from .. import catalog
 from ..rule import Invalid, Rule, Valid
 from ._calls import argument, has_star_args, layer_call
-from ._regularizers import REGULARIZER_ARGS, judged_flavors
+from ._regularizers import KERAS1_ARGS, judged_flavors, meant_argument
 
 #: Layers whose weights belong to the layer (or cell) they wrap.
 _WRAPPERS = frozenset(
@@ -23,16 +23,6 @@ _WRAPPERS = frozenset(
 )
 #: The arguments that regularize a layer's main (kernel-type) weight.
 _KERNEL_TYPE = frozenset({catalog.KERNEL, catalog.EMBEDDINGS, catalog.DEPTHWISE, catalog.POINTWISE})
-_BARE = re.compile(r"_*regulari[sz](?:er|ers|ation)_*", re.IGNORECASE)
-#: Keras 1's names (``Dense(W_regularizer=...)``), lower-cased, and what Keras 2 renamed them to.
-_KERAS1 = {
-    "w_regularizer": catalog.KERNEL,
-    "b_regularizer": catalog.BIAS,
-    "u_regularizer": catalog.RECURRENT,
-}
-#: How alike a misspelt keyword's weight name must be to the one it is renamed
-#: to for the rename to count as a spelling correction (a safe fix).
-_SAME_WEIGHT_RATIO = 0.8
 
 
 class RegularizerArgumentNotAccepted(Rule):
@@ -206,20 +196,10 @@ class RegularizerArgumentNotAccepted(Rule):
         if spec is not None:
             kernel_args = list(spec.kernel_args)
         lowered = keyword.lower()
-        spelt = True  # ``meant`` is the argument ``keyword`` names, spelt otherwise
-        if lowered in REGULARIZER_ARGS:
-            meant = lowered
-        elif lowered in _KERAS1:
-            meant = _KERAS1[lowered]
-        elif _BARE.fullmatch(keyword):
-            meant, spelt = catalog.KERNEL, False  # a bare ``regularizer=``: the main weight's
-        else:
-            close = difflib.get_close_matches(lowered, sorted(REGULARIZER_ARGS), n=1, cutoff=0.8)
-            meant = close[0] if close else None
-            spelt = meant is not None and _same_weight(lowered, meant)
+        meant, spelt = meant_argument(keyword)
         if meant is not None and meant in accepted:
             hint = f"did you mean `{meant}`?"
-            if lowered in _KERAS1:
+            if lowered in KERAS1_ARGS:
                 hint = f"Keras 1's `{keyword}` is `{meant}` since Keras 2"
             return meant, hint, spelt
         if layer in _WRAPPERS:
@@ -253,14 +233,6 @@ class RegularizerArgumentNotAccepted(Rule):
             if close:
                 return close[0], f"did you mean `{close[0]}`? (it accepts {names})", False
         return None, f"it accepts {names}", False
-
-
-def _same_weight(keyword: str, meant: str) -> bool:
-    """``kernal_regularizer`` names the kernel; ``w_regularizer`` is no misspelt bias."""
-    stem = keyword.split("_regul")[0]
-    return (
-        difflib.SequenceMatcher(None, stem, meant.split("_regul")[0]).ratio() >= _SAME_WEIGHT_RATIO
-    )
 
 
 _ORDER = (
