@@ -187,15 +187,6 @@ def check_glob(pattern: str, where: str) -> None:
 CONFIG_NAMES = (".reglint.toml", "reglint.toml", "pyproject.toml")
 
 
-def find_pyproject(start: Path) -> Path | None:
-    start = start.absolute()
-    for d in (start, *start.parents) if start.is_dir() else start.parents:
-        candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def find_config(start: Path) -> Path | None:
     """The configuration file nearest to ``start``: in the closest directory
     that has one, ``.reglint.toml``, else ``reglint.toml``, else ``pyproject.toml``."""

@@ -110,11 +110,6 @@ def input_structure(model: Any) -> Any:
     )
 
 
-def input_specs(model: Any) -> list[tuple[tuple[int | None, ...], str]]:
-    """``[(shape, dtype)]`` of each model input, batch dimension included."""
-    return [(s.shape, s.dtype) for s in flatten(input_structure(model))]
-
-
 def _all_layers(model: Any) -> list[Any]:
     try:
         return list(model._flatten_layers(include_self=False, recursive=True))

@@ -12,7 +12,6 @@ gradient).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import KERAS2
@@ -30,16 +29,6 @@ MIXED_GRAD_RTOL = 1e-3  # and gradients, relative to max |data gradient|
 #: other-means "explicit-penalty": an extra gradient counts when it is this many
 #: times the float noise of the data gradient (eager and traced passes differ by noise).
 EXPLICIT_MARGIN = 10.0
-
-
-@dataclass
-class _Step:
-    data_loss: float
-    penalty: float
-    training_loss: float
-    grads: dict[
-        str, tuple[float, float, float, bool]
-    ]  # weight -> error, tol, penalty grad, resolvable
 
 
 def _is_mixed(model: Any) -> bool:

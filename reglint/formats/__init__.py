@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..findings import Finding
 
-CHECK_FORMATS = ("text", "json", "sarif", "github")
-
 Renderer = Callable[[Sequence[Finding]], str]
 Streamer = Callable[[Iterable[Sequence[Finding]]], Iterator[str]]
 
@@ -25,12 +23,6 @@ def printable(text: str) -> str:
         except UnicodeEncodeError:
             return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
-
-
-def renderer(name: str) -> Renderer:
-    """The ``render(findings) -> str`` function of format ``name``."""
-    module = importlib.import_module(f"{__name__}.{name}_format")
-    return module.render
 
 
 def streamer(name: str) -> Streamer:
