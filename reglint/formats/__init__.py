@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..findings import Finding
 
-Renderer = Callable[[Sequence[Finding]], str]
 Streamer = Callable[[Iterable[Sequence[Finding]]], Iterator[str]]
 
 
