@@ -11,7 +11,7 @@ invalidates it. If that directory cannot be read or written, the rule modules
 are imported, exactly as without this module; nothing is ever warned about.
 
 The rule classes themselves are imported (with libcst) only by
-:func:`rule_class`, i.e. when a file's text triggers a rule.
+:func:`rule_classes`, i.e. when a file's text triggers a rule.
 """
 
 from __future__ import annotations
@@ -66,11 +66,14 @@ def _source_digest() -> str:
 
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{_FORMAT}\0{__version__}\0{sys.version}\0{sys.implementation.cache_tag}".encode())
-    for directory in _SOURCE_DIRS:
+    directories = list(_SOURCE_DIRS)
+    for directory in directories:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
+        if directory != _PACKAGE_DIR:  # a rule may be a package (``rules/rl006_.../``)
+            directories += [e.path for e in entries if e.name.startswith("rl") and e.is_dir()]
         for entry in entries:
             if entry.name.endswith(".py"):
                 st = entry.stat()
@@ -177,13 +180,6 @@ def enabled_infos(settings: Settings, path: str | None = None) -> list[RuleInfo]
     infos = rule_infos()
     codes = settings.enabled_codes(infos, default_codes(), path)
     return [info for code, info in infos.items() if code in codes]
-
-
-def rule_class(code: str) -> type[Rule]:
-    """The rule class of ``code`` (imports the rule modules and libcst)."""
-    from .rules import ALL_RULES
-
-    return ALL_RULES[code]
 
 
 def rule_classes(codes: Iterable[str]) -> list[type[Rule]]:

@@ -29,4 +29,3 @@ def _discover() -> dict[str, type[Rule]]:
 
 
 ALL_RULES: dict[str, type[Rule]] = _discover()
-DEFAULT_CODES = frozenset(code for code, rule in ALL_RULES.items() if rule.default_enabled)
