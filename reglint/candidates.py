@@ -199,7 +199,7 @@ def _positional(call: ast.Call) -> list[ast.expr]:
     return out
 
 
-def _has_star(call: ast.Call) -> bool:
+def has_star(call: ast.Call) -> bool:
     return any(isinstance(a, ast.Starred) for a in call.args) or any(
         k.arg is None for k in call.keywords
     )
@@ -209,7 +209,7 @@ def _spec_positions(spec: catalog.LayerSpec, arg: str) -> list[int]:
     return sorted(set(spec.positions.get(arg, {}).values()))
 
 
-def _passed(call: ast.Call, spec: catalog.LayerSpec, arg: str) -> bool:
+def passed(call: ast.Call, spec: catalog.LayerSpec, arg: str) -> bool:
     """Surely passed, not None, whatever the flavor (else: maybe missing)."""
     for keyword in call.keywords:
         if keyword.arg == arg:
@@ -223,33 +223,6 @@ def _passed(call: ast.Call, spec: catalog.LayerSpec, arg: str) -> bool:
 
 def facts(tree: ast.Module) -> ModuleFacts:
     return ModuleFacts(tree)
-
-
-def missing_kernel_regularizer(
-    tree: ast.Module, f: ModuleFacts, options: Options
-) -> list[ast.Call]:
-    """RL001: the catalog layer calls that may lack a required regularizer argument."""
-    sites = []
-    for call in f.calls:
-        found = f.callee_names(call)
-        if found is None:
-            continue
-        names, aliased = found
-        layers = [n for n in names if n in _KERNEL_LAYERS]
-        if not layers:
-            continue
-        if aliased:
-            sites.append(call)
-            continue
-        if _has_star(call):
-            continue
-        for layer in layers:
-            spec = _KERNEL_LAYERS[layer]
-            required = {*spec.kernel_args, *spec.required_args(True)}
-            if not all(_passed(call, spec, arg) for arg in required):
-                sites.append(call)
-                break
-    return sites
 
 
 def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
@@ -328,282 +301,50 @@ def _plain_regularizer_arguments(call: ast.Call, layers: list[str], ranged: bool
     return True
 
 
-def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL007: a layer call with a ``regul`` keyword the layer does not accept."""
-    for call in f.calls:
-        keywords = [
-            k.arg
-            for k in call.keywords
-            if k.arg is not None and catalog.is_regularizer_keyword(k.arg)
-        ]
-        if not keywords:
-            continue
-        found = f.callee_names(call)
-        if found is None:
-            continue
-        names, _ = found
-        for name in names:
-            if name not in _LAYERS:
-                continue
-            accepted = catalog.accepted_regularizer_args(name)
-            if accepted is not None and any(k not in accepted for k in keywords):
-                return True
-    return False
-
-
-_WEIGHT_ARGS = catalog.WEIGHT_REGULARIZER_ARGS
-_CONSTRUCTION = frozenset({"__init__", "build"})
-
-
-def regularizer_set_after_build(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL005: a weight-regularizer attribute assigned (other than ``self.X`` in a
-    class's ``__init__``/``build``), or ``setattr`` with such a string."""
-    if any(_rl005_setattr(call) for call in f.calls):
-        return True
-    targets = [*(t for a in f.assigns for t in a.targets)]
-    targets += [a.target for a in f.annotated if a.value is not None]
-    # Only then is where the assignment stands worth a walk of the tree.
-    if not any(_rl005_target(t, None, False) for t in targets):
-        return False
-    return _rl005(tree, None, False)
-
-
-def _rl005(node: ast.AST, function: str | None, in_class: bool) -> bool:
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _rl005(child, child.name, in_class):
-                return True
-            continue
-        if isinstance(child, ast.ClassDef):
-            if _rl005(child, function, True):
-                return True
-            continue
-        if isinstance(child, ast.Assign):
-            if any(_rl005_target(t, function, in_class) for t in child.targets):
-                return True
-        elif isinstance(child, ast.AnnAssign) and child.value is not None:
-            if _rl005_target(child.target, function, in_class):
-                return True
-        elif isinstance(child, ast.Call) and _rl005_setattr(child):
-            return True
-        if _rl005(child, function, in_class):
-            return True
-    return False
-
-
-def _rl005_target(target: ast.expr, function: str | None, in_class: bool) -> bool:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_rl005_target(e, function, in_class) for e in target.elts)
-    if isinstance(target, ast.Starred):
-        return _rl005_target(target.value, function, in_class)
-    if isinstance(target, ast.Attribute) and target.attr in _WEIGHT_ARGS:
-        is_self = isinstance(target.value, ast.Name) and target.value.id == "self"
-        return not (is_self and in_class and function in _CONSTRUCTION)
-    return False
-
-
-def _rl005_setattr(call: ast.Call) -> bool:
-    if not (isinstance(call.func, ast.Name) and call.func.id == "setattr"):
-        return False
-    for value in [*call.args, *(k.value for k in call.keywords)]:
-        if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
-            text = value.value if isinstance(value.value, str) else value.value.decode("latin-1")
-            if text in _WEIGHT_ARGS:
-                return True
-    return False
-
-
-def late_bound_add_loss(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL008: ``add_loss(lambda ...)`` (the rule then needs it inside a loop)."""
-    for call in f.calls:
-        func = call.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name != "add_loss":
-            continue
-        for value in [*call.args, *(k.value for k in call.keywords)]:
-            if isinstance(value, ast.Starred):
-                value = value.value
-            if isinstance(value, ast.Lambda):
-                return True
-    return False
-
-
-_LEGACY_ENV = catalog.LEGACY_KERAS_ENV
-
-
-def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL010: objects of Keras 2 and of Keras 3. Every resolved name starts with
-    an imported module's top name. Keras 3 comes from ``keras``/``keras_core``,
-    or ``tf.keras`` (``tensorflow``); Keras 2 from ``tf_keras``, a
-    ``tensorflow...python...keras`` path, or ``tf.keras`` under the variable."""
-    roots = f.import_roots
-    tensorflow = "tensorflow" in roots
-    if not (tensorflow or "keras" in roots or "keras_core" in roots):
-        return False
-    if "tf_keras" in roots:
-        return True
-    return tensorflow and (_names_legacy_env(tree) or _python_keras(tree))
-
-
-def _names_legacy_env(tree: ast.Module) -> bool:
-    """The variable's name as a string or a keyword (``os.environ.update(X=...)``)."""
-    for node in iter_nodes(tree):
-        if isinstance(node, ast.Constant) and node.value == _LEGACY_ENV:
-            return True
-        if isinstance(node, ast.keyword) and node.arg == _LEGACY_ENV:
-            return True
-    return False
-
-
-def _python_keras(tree: ast.Module) -> bool:
-    """A path through ``python`` to ``keras`` (``tensorflow.python.keras``): in
-    an import, or an attribute ``keras`` reached through ``.python`` or through
-    a name imported from a ``python`` path."""
-    through_python: set[str] = set()
-    attributes: list[ast.Attribute] = []
-    for node in iter_nodes(tree):
-        if isinstance(node, ast.Attribute):
-            if node.attr == "keras":
-                attributes.append(node)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
-            for alias in node.names:
-                parts = [*module.split("."), *alias.name.split(".")]
-                if "python" in parts:
-                    if "keras" in parts[parts.index("python") :]:
-                        return True
-                    through_python.add(alias.asname or alias.name.partition(".")[0])
-    for attribute in attributes:
-        value: ast.expr = attribute.value
-        while isinstance(value, ast.Attribute):
-            if value.attr == "python":
-                return True
-            value = value.value
-        if isinstance(value, ast.Name) and value.id in through_python:
-            return True
-    return False
-
-
-_VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
-
-
-def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL006: a ``<tape>.gradient(target, sources)`` or ``<optimizer>.minimize(loss,
-    var_list, tape=...)`` call whose arguments may name a model's variables
-    (``m.trainable_variables``, in a list, a sum, ``list(...)``, a name assigned
-    such a value, three steps deep as the rule follows them, or a parameter of a
-    function: variables passed in); with ``preview``, also a call of an imported
-    name given such variables (its gradient is taken in another module). The
-    rule reports only where it finds one."""
-    values: dict[str, list[ast.expr]] = {}
-    for node in f.assigns:
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                values.setdefault(target.id, []).append(node.value)
-    for node in f.annotated:
-        if isinstance(node.target, ast.Name) and node.value is not None:
-            values.setdefault(node.target.id, []).append(node.value)
-    params = {
-        a.arg
-        for d in f.definitions
-        if not isinstance(d, ast.ClassDef)
-        for a in (*d.args.posonlyargs, *d.args.args, *d.args.kwonlyargs)
-    }
-    imported = (
-        {(a.asname or a.name).partition(".")[0] for node in f.imports for a in node.names}
-        if options.get("preview")
-        else set()
-    )
-    for call in f.calls:
-        func = call.func
-        arguments = [*call.args, *(k.value for k in call.keywords)]
-        stepping = isinstance(func, ast.Attribute) and func.attr in ("gradient", "minimize")
-        if stepping and len(arguments) >= 2:
-            if any(_may_name_variables(a, values, 0, params) for a in arguments):
-                return True
-            continue
-        head = func
-        while isinstance(head, ast.Attribute):
-            head = head.value
-        passes = isinstance(head, ast.Name) and head.id in imported
-        if passes and any(_may_name_variables(a, values, 0, frozenset()) for a in arguments):
-            return True
-    return False
-
-
-def _may_name_variables(
-    expr: ast.expr, values: dict[str, list[ast.expr]], depth: int, params: Container[str]
-) -> bool:
-    if depth > 3:
-        return False
-    if isinstance(expr, ast.Starred):
-        return _may_name_variables(expr.value, values, depth, params)
-    if isinstance(expr, ast.Attribute):
-        return expr.attr in _VARIABLES
-    if isinstance(expr, (ast.List, ast.Tuple)):
-        return any(_may_name_variables(e, values, depth + 1, params) for e in expr.elts)
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        return _may_name_variables(expr.left, values, depth + 1, params) or _may_name_variables(
-            expr.right, values, depth + 1, params
-        )
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "list":
-        arguments = [*expr.args, *(k.value for k in expr.keywords)]
-        return bool(arguments) and _may_name_variables(arguments[0], values, depth + 1, params)
-    if isinstance(expr, ast.Name):
-        return expr.id in params or any(
-            _may_name_variables(v, values, depth + 1, params) for v in values.get(expr.id, ())
-        )
-    return False
-
-
-Test = Callable[[ast.Module, ModuleFacts, Options], "bool | list[ast.Call]"]
-#: The tests by name, as rules name them (``Rule.candidates``).
-TESTS: dict[str, Test] = {
-    test.__name__: test
-    for test in (
-        missing_kernel_regularizer,
-        regularizer_values,
-        regularizer_keyword_not_accepted,
-        regularizer_set_after_build,
-        late_bound_add_loss,
-        mixed_keras_flavors,
-        gradient_calls,
-    )
-}
+Test = Callable[[ast.Module, ModuleFacts, Options], "bool | list[ast.AST]"]
 
 
 def may_fire(
-    name: str | None, tree: ast.Module, f: ModuleFacts, options: Options
-) -> bool | list[ast.Call]:
-    """The verdict of the test a rule names (None: no test, so it may fire);
-    ``options`` are the rules' options (``[tool.reglint]``)."""
-    return True if name is None else TESTS[name](tree, f, options)
+    test: Test | None, tree: ast.Module, f: ModuleFacts, options: Options
+) -> bool | list[ast.AST]:
+    """The verdict of a rule's ``ast`` stage (``RuleInfo.candidates``; None: no
+    stage, so it may fire); ``options`` are the rules' options (``[tool.reglint]``)."""
+    return True if test is None else test(tree, f, options)
 
 
 def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: ProjectIndex) -> bool:
     """May :mod:`reglint.crosscall` report here? A sound over-approximation: the
-    module calls a function of its own that calls a kernel layer, or a project
-    function whose summary builds one (:meth:`ProjectIndex.builds_layers`), or
-    gives a kernel layer ``**`` or a regularizer argument (a regularizer a
-    factor) that names a variable or a project import."""
+    module calls a function of its own that makes an open layer call
+    (:func:`_open_layer_calls`), or a project function whose summary builds a
+    kernel layer a call can leave unregularized (:meth:`ProjectIndex.builds_layers`,
+    asked once per callee text), or gives a kernel layer ``**`` or a regularizer
+    argument (a regularizer a factor) that names a variable or a project import."""
     imported = _imported_names(f)
-    called = {n for call in f.calls for n in (f.callee_names(call) or ((),))[0]}
+    calls = [(call, found[0]) for call in f.calls if (found := f.callee_names(call)) is not None]
+    called = {n for _, names in calls for n in names}
     called.update(b for n in list(called) for b in f.bound.get(n, ()))
+    layer_calls = _open_layer_calls(calls)
     functions = {
         d.name
         for d in f.definitions
-        if d.name in called and not isinstance(d, ast.ClassDef) and _builds_layers(d, f)
+        if d.name in called and not isinstance(d, ast.ClassDef) and _builds_layers(d, layer_calls)
     }
-    for call in f.calls:
-        found = f.callee_names(call)
-        if found is None:
+    builders: dict[str, bool] = {}  # a callee's dotted text -> its verdict
+    for call, names in calls:
+        if functions:
+            local = call.func.id if isinstance(call.func, ast.Name) else ""
+            if not functions.isdisjoint(names) or not functions.isdisjoint(f.bound.get(local, ())):
+                return True
+        dotted = _dotted(call.func)
+        if dotted is not None:
+            verdict = builders.get(dotted)
+            if verdict is None:
+                verdict = _calls_project_builder(call, f, imported, path, index)
+                builders[dotted] = verdict
+            if verdict:
+                return True
+        if names.isdisjoint(_KERNEL_LAYERS) and names.isdisjoint(_REGULARIZERS):
             continue
-        names = found[0]
-        local = call.func.id if isinstance(call.func, ast.Name) else ""
-        if not functions.isdisjoint(names) or not functions.isdisjoint(f.bound.get(local, ())):
-            return True
-        if _calls_project_builder(call, f, imported, path, index):
-            return True
         spec_names = names & _KERNEL_LAYERS.keys()
         if spec_names:
             if any(kw.arg is None for kw in call.keywords):
@@ -622,6 +363,18 @@ def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: Project
                 if any(index.is_project_name(path, q) for q in imported.get(node.id, ())):
                     return True
     return False
+
+
+def _dotted(func: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain (what :func:`_qualified` reads), else None."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    parts.append(func.id)
+    return ".".join(reversed(parts))
 
 
 def _regularizer_values(call: ast.Call, layers: frozenset[str]) -> list[ast.expr]:
@@ -709,12 +462,44 @@ def _is_partial(func: ast.expr) -> bool:
     return name == "partial"
 
 
-def _builds_layers(definition: ast.AST, f: ModuleFacts) -> bool:
-    """Does a function call a kernel layer (or star-forward) anywhere in its body?
-    The innermost helper of any chain does, so a call of it passes the gate."""
-    for node in ast.walk(definition):
-        if isinstance(node, ast.Call):
-            found = f.callee_names(node)
-            if found is not None and not found[0].isdisjoint(_KERNEL_LAYERS):
-                return True
-    return False
+_Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _open_layer_calls(calls: list[tuple[ast.Call, frozenset[str]]]) -> list[_Span]:
+    """Where the module calls a kernel layer (by any name it may resolve to) with
+    ``**`` or a regularizer argument that names something: only such a call can
+    leave a helper's layer depending on the helper's parameters (a summary need
+    that a call of the helper decides); the others are judged where they are."""
+    spans = []
+    for call, names in calls:
+        if names.isdisjoint(_KERNEL_LAYERS):
+            continue
+        layers = names & _KERNEL_LAYERS.keys()
+        if any(kw.arg is None for kw in call.keywords) or any(
+            _names_something(value) for value in _regularizer_values(call, frozenset(layers))
+        ):
+            end = (call.end_lineno or call.lineno, call.end_col_offset or 0)
+            spans.append(((call.lineno, call.col_offset), end))
+    return spans
+
+
+def _names_something(value: ast.expr) -> bool:
+    return any(
+        isinstance(node, ast.Name) and node.id not in ("None", "True", "False")
+        for node in ast.walk(value)
+    )
+
+
+def _builds_layers(
+    definition: ast.FunctionDef | ast.AsyncFunctionDef, layer_calls: list[_Span]
+) -> bool:
+    """Does a function make an open layer call (:func:`_open_layer_calls`) anywhere
+    in it (decorators included)? The innermost helper of any chain does, so a call
+    of it passes the gate. A call is in the function's subtree exactly when it
+    lies within its span."""
+    if not layer_calls:
+        return False
+    first = min((definition, *definition.decorator_list), key=lambda n: (n.lineno, n.col_offset))
+    start = (first.lineno, first.col_offset)
+    end = (definition.end_lineno or definition.lineno, definition.end_col_offset or 0)
+    return any(start <= s and e <= end for s, e in layer_calls)

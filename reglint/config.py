@@ -46,11 +46,15 @@ DEFAULT_EXCLUDE = (
     ".ipynb_checkpoints",
 )
 
-#: Rule options and their defaults; ``[tool.reglint]`` spells them with dashes.
-DEFAULT_OPTIONS: Mapping[str, Any] = {
-    "require-recurrent": False,
+#: The options one rule reads (its ``RuleInfo.option_names``), and their defaults.
+RULE_OPTIONS: Mapping[str, Any] = {
+    "require-recurrent": False,  # RL001 (and the policy): recurrent kernels need one too
     "factor-min": None,  # RL003: a factor below this is reported (None: only <= 0)
     "factor-max": None,  # RL003: a factor above this is reported
+}
+#: Every option and its default; ``[tool.reglint]`` spells them with dashes.
+DEFAULT_OPTIONS: Mapping[str, Any] = {
+    **RULE_OPTIONS,
     "fix-regularizer": "L2",
     "fix-factor": 1e-4,
     "unsafe-fixes": False,  # --fix also applies fixes that change how a model trains

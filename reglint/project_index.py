@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -38,11 +39,84 @@ _MAX_TEXT_CALLS = 16
 _CALLED = re.compile(r"([A-Za-z_][\w.]*)[ \t]*\(")
 _TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
 _OUTSIDE = ("site-packages", "dist-packages")
+_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+_NESTED_DEF = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+_ASSIGNED = re.compile(r"^(\w+)[ \t]*([:=].*)", re.MULTILINE)
+_ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
+#: The start of a value that is data, never a function: a display, a literal, a lambda.
+_DATA = re.compile(r"""[{\['"\d]|-[ \t]*\d|lambda\b|[rRbBfFuU]{1,2}['"]""")
+_CALL_VALUE = re.compile(r"[A-Za-z_][\w.]*[ \t]*\(")
+_WORD = re.compile(r"\w+")
 _IMPORTS = re.compile(
     r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
     r"|import[ \t]+([^\n#;]+))",
     re.MULTILINE,
 )
+
+
+class _Text:
+    """What the text tests ask of one module's text, each answer computed once
+    (per ``(path, digest)``) instead of one regex scan of the text per question."""
+
+    __slots__ = ("_assigned", "_defs", "_imports", "_nested", "_words", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: frozenset[str] | None = None
+        self._defs: dict[str, list[int]] | None = None
+        self._nested: frozenset[str] | None = None
+        self._assigned: frozenset[str] | None = None
+        self._imports: dict[str, set[str]] | None = None
+
+    def has_word(self, name: str) -> bool:
+        """Does ``name`` occur in the text as a whole word (``\\bname\\b``)?"""
+        if self._words is None:
+            self._words = frozenset(_WORD.findall(self.text))
+        return name in self._words
+
+    def defs(self) -> dict[str, list[int]]:
+        """Top-level ``def`` name -> where each such ``def`` starts."""
+        if self._defs is None:
+            self._defs = {}
+            for m in _DEF.finditer(self.text):
+                self._defs.setdefault(m.group(1), []).append(m.start())
+        return self._defs
+
+    def has_nested_def(self, name: str) -> bool:
+        if self._nested is None:
+            self._nested = frozenset(_NESTED_DEF.findall(self.text))
+        return name in self._nested
+
+    def may_alias(self, name: str, attribute: bool) -> bool:
+        """May a top-level ``name = ...`` line make ``name(...)`` (``attribute``:
+        ``name.attr(...)``) a call of a function of the project? Not when each
+        such line assigns data (a display, a literal, a lambda) or the result of
+        a call (which ``functools.partial`` makes callable, never an attribute)."""
+        if self._assigned is None:
+            self._assigned = {}
+            for found, tail in _ASSIGNED.findall(self.text):
+                self._assigned.setdefault(found, []).append(tail)
+        tails = self._assigned.get(name)
+        return tails is not None and not all(self._data(tail, attribute) for tail in tails)
+
+    def _data(self, tail: str, attribute: bool) -> bool:
+        if tail.startswith(":"):
+            annotated = _ANNOTATED_VALUE.match(tail)
+            if annotated is None:
+                return True  # ``name: T``, no value
+            value = tail[annotated.end() :].lstrip()
+        elif tail.startswith("=="):
+            return True  # a comparison, not an assignment
+        else:
+            value = tail[1:].lstrip()
+        if _DATA.match(value):
+            return True
+        return _CALL_VALUE.match(value) is not None and (attribute or not self.has_word("partial"))
+
+    def imports(self) -> dict[str, set[str]]:
+        if self._imports is None:
+            self._imports = _import_map(self.text)
+        return self._imports
 
 
 class ProjectIndex:
@@ -53,6 +127,10 @@ class ProjectIndex:
         self._analyses: dict[tuple[str, str], ModuleAnalysis | None] = {}
         #: path -> (stat signature, text, digest) of each module read.
         self._texts: dict[str, tuple[tuple[int, int], str, str] | None] = {}
+        #: (importing directory, dotted name) -> :meth:`_locate`.
+        self._located: dict[tuple[str, str], tuple[str, str] | None] = {}
+        #: (path, digest) -> the module's text tables.
+        self._tables: dict[tuple[str, str], _Text] = {}
         #: (path, digest) -> may a function of it build a kernel layer (text
         #: closure), and the modules that verdict read.
         self._reaches: dict[tuple[str, str], tuple[bool, dict[str, str]]] = {}
@@ -62,6 +140,10 @@ class ProjectIndex:
         self._functions: dict[tuple[str, str, str], tuple[bool, dict[str, str]]] = {}
         #: (importing directory, dotted name) -> :meth:`builds_layers`, modules read.
         self._builders: dict[tuple[str, str], tuple[bool, dict[str, str]]] = {}
+        #: (path, digest, name) -> :meth:`builds_layers` of the function it denotes.
+        self._built: dict[tuple[str, str, str], tuple[bool, dict[str, str]]] = {}
+        #: How often each costly step ran (for the tests and the benchmark).
+        self.counters: Counter[str] = Counter()
         #: path -> content digest of every module read for the file being linted.
         self.consulted: dict[str, str] = {}
 
@@ -76,16 +158,18 @@ class ProjectIndex:
         kernel layer whose regularizer a call can leave empty (its summary has open
         needs)? Modules are read only along the way: one whose text and imports
         (transitively) name no kernel layer is not parsed. Memoized per importing
-        directory, with the modules the verdict read (replayed as consulted)."""
-        key = (os.path.dirname(os.path.abspath(importer)), qualified)
+        file and name, and per function (its module's path, digest and the name in
+        it: the many importers of one utility share one verdict), with the modules
+        the verdict read (replayed as consulted)."""
+        key = (os.path.dirname(importer), qualified)
         known = self._builders.get(key)
-        if known is not None:
+        if known is None:
+            with recording() as read:
+                verdict = self._builds_layers(importer, qualified)
+            known = self._builders[key] = (verdict, read)
+        else:
             self._replay(known[1])
-            return known[0]
-        with recording() as read:
-            verdict = self._builds_layers(importer, qualified)
-        self._builders[key] = (verdict, read)
-        return verdict
+        return known[0]
 
     def _builds_layers(self, importer: str, qualified: str) -> bool:
         located = self._locate(importer, qualified)
@@ -93,12 +177,41 @@ class ProjectIndex:
             return False
         path, name = located
         read = self._read(path)
-        if read is None or not re.search(rf"\b{re.escape(name)}\b", read[1]):
+        if read is None:
+            return False
+        key = (path, read[2], name)
+        known = self._built.get(key)
+        if known is not None:
+            self._replay(known[1])
+            return known[0]
+        self.counters["builds_layers"] += 1
+        with recording() as consulted:
+            verdict = self._function_builds(importer, qualified, path, name, read)
+        self._built[key] = (verdict, consulted)
+        return verdict
+
+    def _function_builds(
+        self,
+        importer: str,
+        qualified: str,
+        path: str,
+        name: str,
+        read: tuple[tuple[int, int], str, str],
+    ) -> bool:
+        self._read(path)
+        if not self._table(path, read).has_word(name):
             return False
         if not self._function_may_build(path, name, 0):
             return False
         summary = self.function(importer, qualified)
         return summary is not None and bool(summary.needs)
+
+    def _table(self, path: str, read: tuple[tuple[int, int], str, str]) -> _Text:
+        key = (path, read[2])
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = _Text(read[1])
+        return found
 
     def _function_may_build(self, path: str, name: str, depth: int) -> bool:
         """Text test: may function ``name`` of module ``path`` reach a kernel layer?
@@ -120,18 +233,19 @@ class ProjectIndex:
         self._functions[key] = (False, {})  # a cycle adds nothing
         with recording() as consulted:
             self._read(path)
-            verdict = self._text_verdict(path, read[1], name, depth)
+            verdict = self._text_verdict(path, self._table(path, read), name, depth)
         self._functions[key] = (verdict, consulted)
         return verdict
 
-    def _text_verdict(self, path: str, text: str, name: str, depth: int) -> bool:
-        word = re.escape(name)
-        head = re.compile(rf"^(?:async[ \t]+)?def[ \t]+{word}\b", re.MULTILINE)
-        segments = [_segment(text, m.start()) for m in head.finditer(text)]
+    def _text_verdict(self, path: str, table: _Text, name: str, depth: int) -> bool:
+        self.counters["text_verdicts"] += 1
+        text = table.text
+        defs = table.defs()
+        segments = [_segment(text, start) for start in defs.get(name, ())]
         if not segments:
-            if re.search(rf"^[ \t]+(?:async[ \t]+)?def[ \t]+{word}\b", text, re.MULTILINE):
+            if table.has_nested_def(name):
                 return self._may_build(path)
-            imports = _import_map(text)
+            imports = table.imports()
             return any(
                 self._function_may_build(*located, depth + 1)
                 for qualified in imports.get(name, ())
@@ -145,18 +259,17 @@ class ProjectIndex:
                 root, _, rest = called.partition(".")
                 if root == name and not rest:
                     continue
-                if re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(root)}\b", text, re.M):
+                if root in defs:
                     if not rest and self._function_may_build(path, root, depth + 1):
                         return True
                     continue
-                imports = imports if imports is not None else _import_map(text)
+                imports = imports if imports is not None else table.imports()
                 for qualified in imports.get(root, ()):
                     dotted = f"{qualified}.{rest}" if rest else qualified
                     located = self._locate(path, dotted)
                     if located is not None and self._function_may_build(*located, depth + 1):
                         return True
-                aliased = re.search(rf"^{re.escape(root)}[ \t]*[:=]", text, re.MULTILINE)
-                if aliased and self._may_build(path):  # a module-level alias or ``partial``
+                if table.may_alias(root, bool(rest)) and self._may_build(path):
                     return True
         return False
 
@@ -349,7 +462,15 @@ class ProjectIndex:
         return (analysis, located[1]) if analysis is not None else None
 
     def _locate(self, importer: str, qualified: str) -> tuple[str, str] | None:
-        """The project file and the name in it that ``qualified`` denotes (not read)."""
+        """The project file and the name in it that ``qualified`` denotes (not read);
+        it depends only on the importer's directory."""
+        key = (os.path.dirname(importer), qualified)
+        if key in self._located:
+            return self._located[key]
+        found = self._located[key] = self._find(importer, qualified)
+        return found
+
+    def _find(self, importer: str, qualified: str) -> tuple[str, str] | None:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = [p for p in qualified[level:].split(".") if p]
         if len(parts) < 1:

@@ -1,54 +1,34 @@
 """What the engine and the CLI need to know about each rule, without libcst.
 
-Importing the rule modules imports libcst, whose ~200 node dataclasses cost
-about half a second of CPU to create. Most files of a tree match no rule's
-trigger and never need libcst, and ``reglint rules`` never does. So the rules'
-metadata (code, name, summary, trigger, ...) is read once from the rule
-classes and kept in a small JSON file in the user's cache directory, keyed by
-a digest of the (stat of the) package's source files, the reglint version and
-the Python version: editing a rule module, upgrading or reinstalling reglint
-invalidates it. If that directory cannot be read or written, the rule modules
-are imported, exactly as without this module; nothing is ever warned about.
-
-The rule classes themselves are imported (with libcst) only by
-:func:`rule_classes`, i.e. when a file's text triggers a rule.
+Each rule package's ``__init__`` defines its :class:`~reglint.rule_info.RuleInfo`
+and imports nothing heavier than the catalog and the ``ast`` stage, so reading
+every rule's metadata costs a few milliseconds. The rule classes themselves
+(and libcst, whose ~200 node dataclasses cost about half a second of CPU to
+create) are imported by :func:`rule_classes` only, when a file's text
+triggers a rule.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
-import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .rule_info import RuleInfo
 
 if TYPE_CHECKING:
     from .config import Settings
     from .rule import Rule
 
+__all__ = ["RuleInfo", "default_codes", "enabled_infos", "rule_classes", "rule_infos"]
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SOURCE_DIRS = (_PACKAGE_DIR, os.path.join(_PACKAGE_DIR, "rules"))
-_FORMAT = 2
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """A rule's metadata; duck-compatible with the class for the engine's prefilter
-    and ``ast`` stage."""
-
-    code: str
-    name: str
-    summary: str
-    trigger: re.Pattern[str]
-    needs_keras: bool
-    default_enabled: bool
-    fixable: bool
-    candidates: str | None
+_FORMAT = 3
 
 
 def source_digest() -> str:
@@ -72,7 +52,7 @@ def _source_digest() -> str:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
-        if directory != _PACKAGE_DIR:  # a rule may be a package (``rules/rl006_.../``)
+        if directory != _PACKAGE_DIR:  # each rule is a package: ``rules/rlNNN_name/``
             directories += [e.path for e in entries if e.name.startswith("rl") and e.is_dir()]
         for entry in entries:
             if entry.name.endswith(".py"):
@@ -81,93 +61,13 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
-def _cache_file() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "reglint", f"rules-{source_digest()}.json")
-
-
-def _from_classes() -> list[dict]:
-    from .rules import ALL_RULES
-
-    return [
-        {
-            "code": r.code,
-            "name": r.name,
-            "summary": r.summary,
-            "trigger": r.trigger.pattern,
-            "flags": int(r.trigger.flags),
-            "needs_keras": bool(r.needs_keras),
-            "default_enabled": bool(r.default_enabled),
-            "fixable": bool(r.INVALID and any(i.expected_fix for i in r.INVALID)),
-            "candidates": r.candidates,
-        }
-        for r in ALL_RULES.values()
-    ]
-
-
-def _load_rows() -> list[dict]:
-    path = _cache_file()
-    try:
-        with open(path, encoding="utf-8") as fh:
-            rows = json.load(fh)
-        if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-            return rows
-    except (OSError, ValueError):
-        pass
-    rows = _from_classes()
-    try:
-        import tempfile
-
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(rows, fh)
-        os.replace(tmp, path)
-        _prune(os.path.dirname(path), keep=path)
-    except OSError:
-        pass
-    return rows
-
-
-def _prune(directory: str, keep: str, max_age_s: float = 86400.0) -> None:
-    """Drop metadata of other reglint sources not used for a day (each edit of a
-    development install writes a new file; two installs must not thrash)."""
-    import time
-
-    now = time.time()
-    for entry in os.scandir(directory):
-        if entry.name.startswith("rules-") and entry.path != keep:
-            try:
-                if now - entry.stat().st_mtime > max_age_s:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-def _infos(rows: list[dict]) -> dict[str, RuleInfo]:
-    infos = {
-        row["code"]: RuleInfo(
-            row["code"],
-            row["name"],
-            row["summary"],
-            re.compile(row["trigger"], row["flags"]),
-            row["needs_keras"],
-            row["default_enabled"],
-            row["fixable"],
-            row["candidates"],
-        )
-        for row in rows
-    }
-    return dict(sorted(infos.items()))
-
-
 @lru_cache(maxsize=1)
 def rule_infos() -> dict[str, RuleInfo]:
     """Every rule's metadata, by code, in code order."""
-    try:
-        return _infos(_load_rows())
-    except (KeyError, TypeError, re.error):  # a damaged metadata file: ask the classes
-        return _infos(_from_classes())
+    from .rules import rule_packages
+
+    infos = (importlib.import_module(package).INFO for package in rule_packages())
+    return {info.code: info for info in sorted(infos, key=lambda i: i.code)}
 
 
 @lru_cache(maxsize=1)

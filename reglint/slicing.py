@@ -11,10 +11,10 @@ Rows and columns of everything kept are unchanged, so positions, fixes and
 What stays: every statement that is not a ``def``/``class`` (imports,
 assignments, ``if``/``try`` blocks, whole), each site's enclosing function
 (whole) and class headers, and any definition that binds a name the kept code
-uses. reglint's name table (:mod:`reglint.names`) is module-wide: it records
-imports, ``def``/``class`` names and ``X = <name>`` / ``X = partial(...)``
-aliases wherever they are, so such a binding in a dropped function could change
-how a kept name resolves. Local variables bound otherwise never enter it.
+uses. reglint's name table (:mod:`reglint.names`) is scoped, but a function's
+``global`` declaration sends its imports and aliases to the module, so a
+binding in a dropped function could change how a kept name resolves: such
+definitions are kept (a sound over-approximation: any name, any scope).
 """
 
 from __future__ import annotations

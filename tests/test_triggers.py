@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reglint import catalog
-from reglint.rule import any_word
+from reglint.rule_info import any_word
 from reglint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent

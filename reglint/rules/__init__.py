@@ -1,31 +1,50 @@
-"""The registry of lint rules, by code: one module ``rlNNN_name.py`` per rule.
+"""The lint rules: one package ``rlNNN_name/`` per rule (``docs/adding-a-rule.md``).
 
-Adding a rule is adding a module here that defines one ``Rule`` subclass.
+A package's ``__init__`` says what the rule is (``INFO``, no libcst); its
+``rule.py`` holds the libcst check, a :class:`reglint.rule.Rule` subclass with
+its examples. Importing this package imports neither: :func:`rule_packages`
+lists them, and ``ALL_RULES`` (the check classes by code) imports the checks,
+and libcst, when first read.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from ..rule import Rule
+if TYPE_CHECKING:
+    from ..rule import Rule
 
 
-def _discover() -> dict[str, type[Rule]]:
+def rule_packages() -> list[str]:
+    """The rule packages' module names, in code order."""
+    return [
+        f"{__name__}.{m.name}"
+        for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+        if m.ispkg and m.name.startswith("rl")
+    ]
+
+
+@cache
+def _all_rules() -> dict[str, type[Rule]]:
+    from ..rule import Rule
+
     found: dict[str, type[Rule]] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("rl"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, Rule)
-                and value is not Rule
-                and value.__module__ == module.__name__
-            ):
-                found[value.code] = value
+    for package in rule_packages():
+        info = importlib.import_module(package).INFO
+        module = importlib.import_module(f"{package}.rule")
+        [check] = [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, Rule) and v.__dict__.get("info") is info
+        ]
+        found[info.code] = check
     return dict(sorted(found.items()))
 
 
-ALL_RULES: dict[str, type[Rule]] = _discover()
+def __getattr__(name: str) -> Any:
+    if name == "ALL_RULES":
+        return _all_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,14 +1,16 @@
+"""The libcst check of RL007 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
 import difflib
-import re
 
 import libcst as cst
 
-from .. import catalog
-from ..rule import Invalid, Rule, Valid
-from ._calls import argument, has_star_args, layer_call
-from ._regularizers import KERAS1_ARGS, judged_flavors, meant_argument
+from ... import catalog
+from ...rule import Invalid, Rule, Valid
+from .._calls import argument, has_star_args, layer_call
+from .._regularizers import KERAS1_ARGS, judged_flavors, meant_argument
+from . import INFO
 
 #: Layers whose weights belong to the layer (or cell) they wrap.
 _WRAPPERS = frozenset(
@@ -26,11 +28,7 @@ _KERNEL_TYPE = frozenset({catalog.KERNEL, catalog.EMBEDDINGS, catalog.DEPTHWISE,
 
 
 class RegularizerArgumentNotAccepted(Rule):
-    code = "RL007"
-    name = "regularizer-argument-not-accepted"
-    summary = "a `*_regularizer` keyword (or a misspelling) that the layer does not take"
-    trigger = re.compile(catalog.REGULARIZER_KEYWORD_STEM, re.IGNORECASE)
-    candidates = "regularizer_keyword_not_accepted"
+    info = INFO
 
     VALID = (
         Valid(

@@ -1,25 +1,22 @@
-from __future__ import annotations
+"""The libcst check of RL001 and its examples (the package says what the rule is)."""
 
-import re
+from __future__ import annotations
 
 import libcst as cst
 
-from .. import catalog
-from ..model_links import ModuleLinks, build_links
-from ..policy import REQUIRED, Verdict
-from ..rule import Invalid, Rule, Valid, any_word
-from ._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
-from ._fixes import regularizer_fix
-from ._messages import missing_phrase
-from ._regularizers import meant_argument
+from ... import catalog
+from ...model_links import ModuleLinks, build_links
+from ...policy import REQUIRED, Verdict
+from ...rule import Invalid, Rule, Valid
+from .._calls import has_star_args, is_none, layer_argument, layer_call, with_partial_args
+from .._fixes import regularizer_fix
+from .._messages import missing_phrase
+from .._regularizers import meant_argument
+from . import INFO
 
 
 class MissingKernelRegularizer(Rule):
-    code = "RL001"
-    name = "missing-kernel-regularizer"
-    summary = "Keras layer built without a regularizer on its kernel-type weight"
-    trigger = re.compile(any_word(catalog.KERNEL_LAYERS))
-    candidates = "missing_kernel_regularizer"  # sites: each call is judged alone
+    info = INFO
 
     VALID = [
         Valid(

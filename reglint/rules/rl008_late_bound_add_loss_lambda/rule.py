@@ -1,13 +1,15 @@
+"""The libcst check of RL008 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
 
-from ..rule import Invalid, Rule, Valid
+from ...rule import Invalid, Rule, Valid
+from . import INFO
 
 
 class _Names(cst.CSTVisitor):
@@ -64,13 +66,7 @@ class _Loop:
 
 
 class LateBoundAddLossLambda(Rule):
-    code = "RL008"
-    name = "late-bound-add-loss-lambda"
-    summary = "add_loss(lambda: ...) in a loop reads the loop variable late: one layer penalized"
-    trigger = re.compile(r"add_loss")
-    candidates = "late_bound_add_loss"
-    # ``add_loss`` is Keras API even where the file imports nothing Keras-named.
-    needs_keras = False
+    info = INFO
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -1,3 +1,5 @@
+"""The libcst check of RL005 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
 import re
@@ -6,9 +8,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from .. import catalog
-from ..names import dotted_name
-from ..rule import Invalid, Rule, Valid
+from ... import catalog
+from ...names import dotted_name
+from ...rule import Invalid, Rule, Valid
+from . import INFO
 
 # Calls that rebuild a model from its (changed) config: the working recipe.
 _REBUILDS = frozenset(
@@ -32,16 +35,7 @@ _CONSTRUCTION_METHODS = frozenset({"__init__", "build"})
 
 
 class RegularizerSetAfterBuild(Rule):
-    code = "RL005"
-    name = "regularizer-set-after-build"
-    summary = "weight regularizer assigned to an existing layer: no effect on its built weights"
-    # Every reported attribute (assigned, or the string literal given to
-    # ``setattr``) is one of ``catalog.WEIGHT_REGULARIZER_ARGS``, spelt in the source.
-    trigger = re.compile(r"_regularizer")
-    candidates = "regularizer_set_after_build"
-    # Assigning ``.kernel_regularizer`` is Keras code even in a file that
-    # never spells "keras" (a helper that receives a model).
-    needs_keras = False
+    info = INFO
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -1,10 +1,12 @@
+"""The libcst check of RL011 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from ..rule import Invalid, Rule, Valid
+from ...rule import Invalid, Rule, Valid
+from . import INFO
 
 
 class UnusedNoqa(Rule):
@@ -12,12 +14,7 @@ class UnusedNoqa(Rule):
     from what the other rules' findings were suppressed; never a visitor, so
     that a file whose other triggers do not match is still never parsed."""
 
-    code = "RL011"
-    name = "unused-noqa"
-    summary = "a `# noqa: RLnnn` directive that suppresses nothing"
-    default_enabled = False
-    trigger = re.compile(r"(?!)")  # never runs as a visitor
-    needs_keras = False
+    info = INFO
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid("from keras import layers\nlayers.Dense(4)  # noqa: RL001\n"),

@@ -1,18 +1,15 @@
+"""The libcst check of RL000 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
-import re
-
-from ..rule import Invalid, Rule, Valid
+from ...rule import Invalid, Rule, Valid
+from . import INFO
 
 
 class SyntaxErrorRule(Rule):
     """Reported by the engine itself when a file it must analyse cannot be parsed."""
 
-    code = "RL000"
-    name = "syntax-error"
-    summary = "the file cannot be parsed; the other files are still linted"
-    trigger = re.compile(r"(?!)")  # never runs as a visitor
-    needs_keras = False
+    info = INFO
 
     VALID = [Valid("from keras import layers\nlayers.Dropout(0.5)\n")]
     INVALID = [

@@ -1,3 +1,5 @@
+"""The libcst check of RL002 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
 import difflib
@@ -5,9 +7,9 @@ import re
 
 import libcst as cst
 
-from .. import catalog
-from ..rule import Invalid, Rule, Valid, any_word
-from ._regularizers import (
+from ... import catalog
+from ...rule import Invalid, Rule, Valid
+from .._regularizers import (
     FACTOR_PARAMS,
     array_scalar,
     judged_flavors,
@@ -20,6 +22,7 @@ from ._regularizers import (
     regularizer_call,
     regularizer_symbol,
 )
+from . import INFO
 
 _NUMBER_TEXT = re.compile(r"\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
 _UNCALLED_K3 = {
@@ -42,15 +45,7 @@ _UNINTERPRETED = "Keras raises `ValueError: Could not interpret regularizer iden
 
 
 class InvalidRegularizer(Rule):
-    code = "RL002"
-    name = "invalid-regularizer"
-    summary = "a regularizer value or factor that Keras rejects or silently misreads"
-    # Keyword arguments name a regularizer; positional ones follow a catalog layer;
-    # factors follow a regularizer name (imported aliases keep it on the import line).
-    trigger = re.compile(
-        any_word({*catalog.REGULARIZERS, *catalog.KERNEL_LAYERS}, also=r"regulari[sz]er\w*")
-    )
-    candidates = "regularizer_values"
+    info = INFO
 
     VALID = (
         Valid(

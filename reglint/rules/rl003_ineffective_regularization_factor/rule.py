@@ -1,13 +1,14 @@
+"""The libcst check of RL003 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
 import math
-import re
 
 import libcst as cst
 
-from .. import catalog
-from ..rule import Invalid, Rule, Valid, any_word
-from ._regularizers import (
+from ... import catalog
+from ...rule import Invalid, Rule, Valid
+from .._regularizers import (
     FACTOR_PARAMS,
     default_factors,
     judged_flavors,
@@ -18,6 +19,7 @@ from ._regularizers import (
     regularizer_arguments,
     regularizer_call,
 )
+from . import INFO
 
 #: What the string identifiers each Keras accepts mean (factor values).
 _STRING_FACTORS = {
@@ -37,11 +39,7 @@ Factors = dict[str, "float | None"]  # None: not known statically
 
 
 class IneffectiveRegularizationFactor(Rule):
-    code = "RL003"
-    name = "ineffective-regularization-factor"
-    summary = "a regularizer whose penalty is zero or negative (or outside the configured range)"
-    trigger = re.compile(any_word({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS}))
-    candidates = "regularizer_values"
+    info = INFO
 
     VALID = (
         Valid("from keras import regularizers\nregularizers.L2(1e-4)\nregularizers.l2()\n"),

@@ -1,17 +1,19 @@
+"""The libcst check of RL010 and its examples (the package says what the rule is)."""
+
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
 
-from .. import catalog
-from ..names import KerasSymbol
-from ..rule import Invalid, Rule, Valid
-from ._calls import argument, called_symbol
-from ._regularizers import literal_string
+from ... import catalog
+from ...names import KerasSymbol
+from ...rule import Invalid, Rule, Valid
+from .._calls import argument, called_symbol
+from .._regularizers import literal_string
+from . import INFO
 
 LEGACY_ENV = catalog.LEGACY_KERAS_ENV
 KERAS_2 = "Keras 2"
@@ -27,16 +29,7 @@ class _Build:
 
 
 class MixedKerasFlavors(Rule):
-    code = "RL010"
-    name = "mixed-keras-flavors"
-    summary = "one module builds layers or models from both Keras 2 (tf_keras) and Keras 3"
-    # Mixing needs a Keras 2 name (``tf.python.keras``, ``from tensorflow import
-    # python`` too), or tf.keras made Keras 2 by the variable.
-    trigger = re.compile(
-        r"(?m)tf_keras|\.python\b|\bpython\s*(?:as\b|[,)\\#;])|(?:import|,|\()[ \t]*python[ \t]*$"
-        r"|TF_USE_LEGACY_KERAS"
-    )
-    candidates = "mixed_keras_flavors"
+    info = INFO
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -1,23 +1,21 @@
-from __future__ import annotations
+"""The libcst check of RL004 and its examples (the package says what the rule is)."""
 
-import re
+from __future__ import annotations
 
 import libcst as cst
 
-from .. import catalog
-from ..rule import Invalid, Rule, Valid
-from ._calls import called_symbol
-from ._regularizers import judged_flavors
+from ... import catalog
+from ...rule import Invalid, Rule, Valid
+from .._calls import called_symbol
+from .._regularizers import judged_flavors
+from . import INFO
 
 #: The regularizers whose Keras 2 constructor took ``l=`` for its one factor.
 _SINGLE_FACTOR = {"L1": "l1", "l1": "l1", "L2": "l2", "l2": "l2"}
 
 
 class LegacyRegularizerKeyword(Rule):
-    code = "RL004"
-    name = "legacy-regularizer-keyword"
-    summary = "`l2(l=...)` / `l1(l=...)`: the keyword Keras 3 removed"
-    trigger = re.compile(r"l(?<!\wl)\s*=(?!=)")  # \bl\s*=(?!=), letting re scan for "l"
+    info = INFO
 
     VALID = (
         Valid("from keras import regularizers\nregularizers.l2(l2=1e-4)\nregularizers.L1(1e-5)\n"),

@@ -1,0 +1,18 @@
+"""RL000 syntax-error: what the rule is, without libcst.
+
+The check and its examples are in :mod:`.rule`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...rule_info import RuleInfo
+
+INFO = RuleInfo(
+    code="RL000",
+    name="syntax-error",
+    summary="the file cannot be parsed; the other files are still linted",
+    trigger=re.compile(r"(?!)"),
+    needs_keras=False,
+)

@@ -1,0 +1,21 @@
+"""RL003 ineffective-regularization-factor: what the rule is, without libcst.
+
+The check and its examples are in :mod:`.rule`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ... import catalog
+from ...candidates import regularizer_values
+from ...rule_info import RuleInfo, any_word
+
+INFO = RuleInfo(
+    code="RL003",
+    name="ineffective-regularization-factor",
+    summary="a regularizer whose penalty is zero or negative (or outside the configured range)",
+    trigger=re.compile(any_word({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS})),
+    candidates=regularizer_values,
+    option_names=("factor-min", "factor-max"),
+)

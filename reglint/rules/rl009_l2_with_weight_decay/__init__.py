@@ -1,0 +1,18 @@
+"""RL009 l2-with-weight-decay: what the rule is, without libcst.
+
+The check and its examples are in :mod:`.rule`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...rule_info import RuleInfo
+
+INFO = RuleInfo(
+    code="RL009",
+    name="l2-with-weight-decay",
+    summary="L2 regularization and optimizer weight decay on the same weights",
+    trigger=re.compile(r"weight_decay|Adam[Ww]|adam[Ww]"),
+    default_enabled=False,
+)
