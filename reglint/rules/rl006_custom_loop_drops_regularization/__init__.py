@@ -43,6 +43,7 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
         if not isinstance(d, ast.ClassDef)
         for a in (*d.args.posonlyargs, *d.args.args, *d.args.kwonlyargs)
     }
+    names_variables: list[bool] = []  # computed once, if a gradient of a parameter needs it
     imported = (
         {(a.asname or a.name).partition(".")[0] for node in f.imports for a in node.names}
         if options.get("preview")
@@ -53,8 +54,21 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         stepping = isinstance(func, ast.Attribute) and func.attr in ("gradient", "minimize")
         if stepping and len(arguments) >= 2:
-            if any(_may_name_variables(a, values, 0, params) for a in arguments):
+            if any(_may_name_variables(a, values, 0, ()) for a in arguments):
                 return True
+            # Variables passed in count only where the module names a model's
+            # variables (a call passing them is where the rule reports): most
+            # gradients of a parameter (``tape.gradient(y, x)`` in tests) are of no model.
+            if any(_may_name_variables(a, values, 0, params) for a in arguments):
+                if not names_variables:
+                    names_variables.append(
+                        any(
+                            isinstance(n, ast.Attribute) and n.attr in _VARIABLES
+                            for n in ast.walk(tree)
+                        )
+                    )
+                if names_variables[0]:
+                    return True
             continue
         head = func
         while isinstance(head, ast.Attribute):
