@@ -119,9 +119,9 @@ def _syntax_check(
     """RL000 for a file no other rule needs parsed: CPython's parser is the
     cheapest sound test (a bytecode ``compile`` costs more, a tokenizer misses errors)."""
     with _collector_paused():
-        tree = python_tree(source, path)
+        tree = python_tree(source, path, measured=False)
     if not isinstance(tree, Finding):
-        parsed["tree"] = tree
+        parsed["unmeasured tree"] = tree
         return []
     if suppressions is not None:
         suppressions.complete = False
@@ -192,13 +192,14 @@ def _lint(
         return [_finding(path, "file too deeply nested to analyze", 1, 1)]
 
 
-def python_tree(source: str, path: str) -> ast.Module | Finding:
+def python_tree(source: str, path: str, *, measured: bool = True) -> ast.Module | Finding:
     """CPython's tree of ``source``, or the RL000 finding that keeps it from libcst.
 
     The gate before libcst: a file the running Python rejects (its own message
     and position), or one longer, deeper or heavier than :mod:`reglint.limits`
     allows, never reaches libcst's native parser, which crashes or needs
-    gigabytes on such input.
+    gigabytes on such input. ``measured=False`` skips depth, size and weight,
+    for a file that goes no further than this parse (RL000 alone).
     """
     import ast
     import warnings
@@ -222,13 +223,21 @@ def python_tree(source: str, path: str) -> ast.Module | Finding:
         except (RecursionError, MemoryError) as exc:
             reason = str(exc) or "its parser ran out of memory"
             return _finding(path, f"file too deeply nested to analyze (Python: {reason})", 1, 1)
-        refusal = limits.measure(tree, source)
-        if refusal is None:
-            return tree
-        if refusal.row > 1 or refusal.column > 1:  # a UTF-8 byte offset in CPython's tree
-            line = _NEWLINE.split(source, refusal.row)[refusal.row - 1]
-            column = len(line.encode("utf-8")[: refusal.column - 1].decode("utf-8", "ignore"))
-            return _finding(path, refusal.message, refusal.row, column + 1)
+        return (_refusal(tree, source, path) if measured else None) or tree
+    return _finding(path, refusal.message, refusal.row, refusal.column)
+
+
+def _refusal(tree: ast.Module, source: str, path: str) -> Finding | None:
+    """RL000 if ``tree`` is deeper, larger or heavier than :mod:`reglint.limits` allows."""
+    from . import limits
+
+    refusal = limits.measure(tree, source)
+    if refusal is None:
+        return None
+    if refusal.row > 1 or refusal.column > 1:  # a UTF-8 byte offset in CPython's tree
+        line = _NEWLINE.split(source, refusal.row)[refusal.row - 1]
+        column = len(line.encode("utf-8")[: refusal.column - 1].decode("utf-8", "ignore"))
+        return _finding(path, refusal.message, refusal.row, column + 1)
     return _finding(path, refusal.message, refusal.row, refusal.column)
 
 
@@ -302,8 +311,12 @@ def _cross_calls(
     index = index_for(str(settings.root), settings.options)
     tree = parsed.get("tree")
     if tree is None:
-        tree = python_tree(source, path)
-        if isinstance(tree, Finding):
+        unmeasured = parsed.get("unmeasured tree")
+        if unmeasured is not None and _refusal(unmeasured, source, path) is None:
+            tree = unmeasured
+        elif unmeasured is None:
+            tree = python_tree(source, path)
+        if tree is None or isinstance(tree, Finding):
             return []
     from .candidates import cross_call_sites, facts
 
