@@ -8,6 +8,7 @@ every tool sees exactly the same files. Then, each timed ``--repeat`` times
 (the median is reported):
 
 * reglint cold: ``reglint check --no-cache`` in a subprocess, default jobs;
+* reglint cold with ``--preview`` (cross-call analysis, docs/cross-calls.md);
 * reglint warm: ``reglint check`` after one run populated the cache;
 * ast.parse: read and ``ast.parse`` every file in this process, one process
   (the reference of the "cold <= 3x ast.parse" target), and in a fork pool of
@@ -20,6 +21,11 @@ pass's are not. reglint runs with bytecode caches, as an installed wheel has
 them (``PYTHONDONTWRITEBYTECODE`` is dropped for it, after one warm-up run).
 Ratios are of medians measured in the same run, so a loaded machine slows
 both sides alike; state the machine's load with the figures.
+
+The project index's own cost is measured apart, in this process: the
+cross-call gate (``candidates.cross_call_sites``) over every file, with the
+time spent inside the index (locating, reading, text tests, parsing and
+summarizing dependencies) and what it read.
 """
 
 from __future__ import annotations
@@ -56,6 +62,29 @@ def copy_corpus(corpus: Path, files: list[str], dest: Path) -> None:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(corpus / rel, target)  # keeps mtimes: no "racily clean" entries
+
+
+def package_path(corpus: Path) -> Path:
+    """Where ``corpus`` sits below its outermost package (``keras/src`` for a
+    ``.../keras/src``): the copy keeps it, so that absolute imports of the
+    project (``from keras.src.ops import ...``) resolve as in place, for the
+    cross-call analysis of the ``--preview`` row."""
+    parts: list[str] = []
+    here = corpus
+    while (here / "__init__.py").is_file() and here.parent != here:
+        parts.insert(0, here.name)
+        here = here.parent
+    return Path(*parts) if parts else Path()
+
+
+def copy_package_inits(corpus: Path, dest_root: Path) -> None:
+    """The ``__init__.py`` of each package above ``corpus`` (not linted)."""
+    here = corpus.parent
+    while (here / "__init__.py").is_file() and here.parent != here:
+        target = dest_root / package_path(here) / "__init__.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(here / "__init__.py", target)
+        here = here.parent
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float]]:
@@ -100,6 +129,48 @@ def ast_pass(paths: list[str], processes: int = 1) -> int:
         return sum(pool.map(_parse_all, chunks))
 
 
+def index_cost(paths: list[str], root: Path) -> tuple[float, float, int, int]:
+    """``(gate seconds, of which inside the index, modules read, modules parsed)``
+    for one fresh :class:`~reglint.project_index.ProjectIndex` over ``paths``."""
+    from reglint import candidates
+    from reglint.project_index import ProjectIndex
+
+    index = ProjectIndex(str(root))
+    inside = 0.0
+    depth = 0
+
+    def timed_method(method):
+        def wrapper(*a, **k):
+            nonlocal inside, depth
+            depth += 1
+            start = time.perf_counter()
+            try:
+                return method(*a, **k)
+            finally:
+                depth -= 1
+                if not depth:
+                    inside += time.perf_counter() - start
+
+        return wrapper
+
+    index.builds_layers = timed_method(index.builds_layers)  # type: ignore[method-assign]
+    index.is_project_name = timed_method(index.is_project_name)  # type: ignore[method-assign]
+    gate = 0.0
+    for path in paths:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        try:
+            tree = ast.parse(data, path)
+        except (SyntaxError, ValueError):
+            continue
+        facts = candidates.facts(tree)
+        start = time.perf_counter()
+        candidates.cross_call_sites(tree, facts, path, index)
+        gate += time.perf_counter() - start
+    parsed = sum(1 for found in index._analyses.values() if found is not None)
+    return gate, inside, len(index._texts), parsed
+
+
 def reglint_cmd(*args: str) -> list[str]:
     """The installed console script (``python -m`` would put the corpus, which
     may hold a ``random`` package, on ``sys.path``)."""
@@ -124,8 +195,9 @@ def main() -> None:
     jobs = default_jobs()
     rows: list[tuple[str, float, list[float]]] = []
     with tempfile.TemporaryDirectory(prefix="reglint-bench-") as tmp:
-        work = Path(tmp)
+        work = Path(tmp) / package_path(corpus)
         copy_corpus(corpus, files, work)
+        copy_package_inits(corpus, Path(tmp))
         paths = [str(work / f) for f in files]
         size = sum(os.path.getsize(p) for p in paths)
         print(
@@ -137,12 +209,20 @@ def main() -> None:
         rows.append(
             ("reglint cold", *timed(lambda: run(reglint_cmd("--no-cache"), work), args.repeat))
         )
+        run(reglint_cmd("--no-cache", "--preview"), work)
+        rows.append(
+            (
+                "reglint cold --preview",
+                *timed(lambda: run(reglint_cmd("--no-cache", "--preview"), work), args.repeat),
+            )
+        )
         populate, _ = timed(lambda: run(reglint_cmd(), work), 1)
         rows.append(("reglint warm", *timed(lambda: run(reglint_cmd(), work), args.repeat)))
         rows.append(("ast.parse (1 process)", *timed(lambda: ast_pass(paths), args.repeat)))
         rows.append(
             (f"ast.parse ({jobs} processes)", *timed(lambda: ast_pass(paths, jobs), args.repeat))
         )
+        gate, inside, read, parsed = index_cost(paths, work)
         semgrep = None if args.no_semgrep else args.semgrep
         if semgrep:
             env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
@@ -174,6 +254,10 @@ def main() -> None:
         runs = " ".join(f"{t:.2f}" for t in times)
         print(f"{name:28} {median:9.3f} {len(files) / median:9.0f}   {runs}")
     print(f"{'reglint first cached run':28} {populate:9.3f}")
+    print(
+        f"project index (in-process, 1 process): gate {gate:.3f} s, of which the index "
+        f"{inside:.3f} s; {read} modules read, {parsed} parsed"
+    )
     t = {name: median for name, median, _ in rows}
     cold, warm, parse1 = t["reglint cold"], t["reglint warm"], t["ast.parse (1 process)"]
     parse_n = t[f"ast.parse ({jobs} processes)"]
@@ -181,6 +265,7 @@ def main() -> None:
         ("reglint cold / ast.parse (1 process)", cold / parse1),
         (f"reglint cold / ast.parse ({jobs} processes)", cold / parse_n),
         ("warm speedup (cold / warm)", cold / warm),
+        ("reglint cold --preview / cold", t["reglint cold --preview"] / cold),
     ]
     if "semgrep (RL001 only)" in t:
         ratios.append(("semgrep / reglint cold", t["semgrep (RL001 only)"] / cold))
@@ -202,6 +287,16 @@ def main() -> None:
                 )
             for name, value in ratios:
                 out.writerow([name, f"{value:.3f}", "", "", "ratio"])
+            out.writerow(["project index (gate, in-process)", f"{gate:.4f}", len(files), "", ""])
+            out.writerow(
+                [
+                    "project index (inside the index)",
+                    f"{inside:.4f}",
+                    "",
+                    "",
+                    f"{read} read, {parsed} parsed",
+                ]
+            )
         print(f"wrote {args.csv}")
 
 

@@ -335,7 +335,7 @@ def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: Project
             local = call.func.id if isinstance(call.func, ast.Name) else ""
             if not functions.isdisjoint(names) or not functions.isdisjoint(f.bound.get(local, ())):
                 return True
-        dotted = _dotted(call.func)
+        dotted = _dotted(call.func, imported, f.assigned)
         if dotted is not None:
             verdict = builders.get(dotted)
             if verdict is None:
@@ -365,13 +365,14 @@ def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: Project
     return False
 
 
-def _dotted(func: ast.expr) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain (what :func:`_qualified` reads), else None."""
+def _dotted(func: ast.expr, imported: Container[str], assigned: Container[str]) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain whose head an import or an assignment
+    binds, else None: :func:`_qualified` finds nothing in any other callee."""
     parts = []
     while isinstance(func, ast.Attribute):
         parts.append(func.attr)
         func = func.value
-    if not isinstance(func, ast.Name):
+    if not isinstance(func, ast.Name) or (func.id not in imported and func.id not in assigned):
         return None
     parts.append(func.id)
     return ".".join(reversed(parts))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .catalog import KERNEL_LAYERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
     from typing import Any
 
     from .summaries import FunctionSummary, ModuleAnalysis, Value
@@ -46,7 +46,6 @@ _ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
 #: The start of a value that is data, never a function: a display, a literal, a lambda.
 _DATA = re.compile(r"""[{\['"\d]|-[ \t]*\d|lambda\b|[rRbBfFuU]{1,2}['"]""")
 _CALL_VALUE = re.compile(r"[A-Za-z_][\w.]*[ \t]*\(")
-_WORD = re.compile(r"\w+")
 _IMPORTS = re.compile(
     r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
     r"|import[ \t]+([^\n#;]+))",
@@ -58,21 +57,14 @@ class _Text:
     """What the text tests ask of one module's text, each answer computed once
     (per ``(path, digest)``) instead of one regex scan of the text per question."""
 
-    __slots__ = ("_assigned", "_defs", "_imports", "_nested", "_words", "text")
+    __slots__ = ("_assigned", "_defs", "_imports", "_nested", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._words: frozenset[str] | None = None
         self._defs: dict[str, list[int]] | None = None
         self._nested: frozenset[str] | None = None
-        self._assigned: frozenset[str] | None = None
+        self._assigned: dict[str, list[str]] | None = None
         self._imports: dict[str, set[str]] | None = None
-
-    def has_word(self, name: str) -> bool:
-        """Does ``name`` occur in the text as a whole word (``\\bname\\b``)?"""
-        if self._words is None:
-            self._words = frozenset(_WORD.findall(self.text))
-        return name in self._words
 
     def defs(self) -> dict[str, list[int]]:
         """Top-level ``def`` name -> where each such ``def`` starts."""
@@ -111,7 +103,7 @@ class _Text:
             value = tail[1:].lstrip()
         if _DATA.match(value):
             return True
-        return _CALL_VALUE.match(value) is not None and (attribute or not self.has_word("partial"))
+        return _CALL_VALUE.match(value) is not None and (attribute or "partial" not in self.text)
 
     def imports(self) -> dict[str, set[str]]:
         if self._imports is None:
@@ -129,6 +121,8 @@ class ProjectIndex:
         self._texts: dict[str, tuple[tuple[int, int], str, str] | None] = {}
         #: (importing directory, dotted name) -> :meth:`_locate`.
         self._located: dict[tuple[str, str], tuple[str, str] | None] = {}
+        #: (import bases, dotted name) -> :meth:`_locate`, for absolute names.
+        self._shared: dict[tuple[tuple[str, ...], str], tuple[str, str] | None] = {}
         #: (path, digest) -> the module's text tables.
         self._tables: dict[tuple[str, str], _Text] = {}
         #: (path, digest) -> may a function of it build a kernel layer (text
@@ -138,8 +132,6 @@ class ProjectIndex:
         self._facts: dict[tuple[str, str], tuple[bool, tuple[str, ...]]] = {}
         #: (path, digest, function) -> :meth:`_function_may_build`, modules read.
         self._functions: dict[tuple[str, str, str], tuple[bool, dict[str, str]]] = {}
-        #: (importing directory, dotted name) -> :meth:`builds_layers`, modules read.
-        self._builders: dict[tuple[str, str], tuple[bool, dict[str, str]]] = {}
         #: (path, digest, name) -> :meth:`builds_layers` of the function it denotes.
         self._built: dict[tuple[str, str, str], tuple[bool, dict[str, str]]] = {}
         #: How often each costly step ran (for the tests and the benchmark).
@@ -157,21 +149,10 @@ class ProjectIndex:
         """Does the project function the import binding ``qualified`` names build a
         kernel layer whose regularizer a call can leave empty (its summary has open
         needs)? Modules are read only along the way: one whose text and imports
-        (transitively) name no kernel layer is not parsed. Memoized per importing
-        file and name, and per function (its module's path, digest and the name in
-        it: the many importers of one utility share one verdict), with the modules
-        the verdict read (replayed as consulted)."""
-        key = (os.path.dirname(importer), qualified)
-        known = self._builders.get(key)
-        if known is None:
-            with recording() as read:
-                verdict = self._builds_layers(importer, qualified)
-            known = self._builders[key] = (verdict, read)
-        else:
-            self._replay(known[1])
-        return known[0]
-
-    def _builds_layers(self, importer: str, qualified: str) -> bool:
+        (transitively) name no kernel layer is not parsed. Memoized per function
+        (its module's path, digest and the name in it: the many importers of one
+        utility share one verdict), with the modules the verdict read (replayed
+        as consulted)."""
         located = self._locate(importer, qualified)
         if located is None:
             return False
@@ -199,7 +180,7 @@ class ProjectIndex:
         read: tuple[tuple[int, int], str, str],
     ) -> bool:
         self._read(path)
-        if not self._table(path, read).has_word(name):
+        if name not in read[1]:  # cheaper than, and implied by, the text test below
             return False
         if not self._function_may_build(path, name, 0):
             return False
@@ -475,7 +456,18 @@ class ProjectIndex:
         parts = [p for p in qualified[level:].split(".") if p]
         if len(parts) < 1:
             return None
-        for base in self._bases_for(importer, level):
+        bases = self._bases_for(importer, level)
+        if level or _has_entry(bases[0], parts[0]):
+            return self._search(bases, parts, level)
+        # the importer's own directory holds nothing of the name: the answer is
+        # the same for every directory of the package (shared)
+        key = (tuple(bases[1:]), qualified)
+        if key not in self._shared:
+            self._shared[key] = self._search(bases[1:], parts, level)
+        return self._shared[key]
+
+    def _search(self, bases: Sequence[str], parts: list[str], level: int) -> tuple[str, str] | None:
+        for base in bases:
             for cut in range(len(parts) - 1, 0, -1):
                 found = _module_file(base, tuple(parts[:cut]))
                 if found is not None and cut == len(parts) - 1:
@@ -487,7 +479,7 @@ class ProjectIndex:
                 return init, parts[0]  # ``from . import f`` in a package
         return None
 
-    def _bases_for(self, importer: str, level: int) -> list[str]:
+    def _bases_for(self, importer: str, level: int) -> Sequence[str]:
         if not level:
             return self._bases(importer)
         base = os.path.dirname(os.path.abspath(importer))
@@ -499,11 +491,8 @@ class ProjectIndex:
         parts = path.split(os.sep)
         return not any(p in _OUTSIDE for p in parts)
 
-    def _bases(self, importer: str) -> list[str]:
-        here = os.path.dirname(os.path.abspath(importer))
-        return list(
-            dict.fromkeys([here, _package_root(here), self.root, os.path.join(self.root, "src")])
-        )
+    def _bases(self, importer: str) -> tuple[str, ...]:
+        return _bases(os.path.dirname(importer), self.root)
 
 
 def _segment(text: str, start: int) -> str:
@@ -560,6 +549,13 @@ def _record(path: str, digest: str) -> None:
 
 
 @lru_cache(maxsize=4096)
+def _bases(directory: str, root: str) -> tuple[str, ...]:
+    """Where an absolute import from a module in ``directory`` may be found."""
+    here = os.path.abspath(directory)
+    return tuple(dict.fromkeys([here, _package_root(here), root, os.path.join(root, "src")]))
+
+
+@lru_cache(maxsize=4096)
 def _package_root(directory: str) -> str:
     """The directory above the outermost package holding ``directory``."""
     while os.path.isfile(os.path.join(directory, "__init__.py")):
@@ -568,6 +564,13 @@ def _package_root(directory: str) -> str:
             break
         directory = parent
     return directory
+
+
+@lru_cache(maxsize=16384)
+def _has_entry(base: str, name: str) -> bool:
+    """Is there a module or a package ``name`` in directory ``base``?"""
+    path = os.path.join(base, name)
+    return os.path.isfile(path + ".py") or os.path.isdir(path)
 
 
 @lru_cache(maxsize=16384)
