@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Container
 
-from ...candidates import ModuleFacts, Options
+from ...candidates import ModuleFacts, Options, iter_nodes
 from ...rule_info import RuleInfo
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
@@ -28,7 +28,11 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     such a value, three steps deep as the rule follows them, or a parameter of a
     function: variables passed in); with ``preview``, also a call of an imported
     name given such variables (its gradient is taken in another module). The
-    rule reports only where it finds one."""
+    rule reports only where it finds one. Each way needs a model's variables
+    named somewhere in the module (an attribute such as ``.trainable_variables``):
+    without one, nothing else is looked at."""
+    if not any(isinstance(n, ast.Attribute) and n.attr in _VARIABLES for n in iter_nodes(tree)):
+        return False
     values: dict[str, list[ast.expr]] = {}
     for node in f.assigns:
         for target in node.targets:
@@ -43,7 +47,6 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
         if not isinstance(d, ast.ClassDef)
         for a in (*d.args.posonlyargs, *d.args.args, *d.args.kwonlyargs)
     }
-    names_variables: list[bool] = []  # computed once, if a gradient of a parameter needs it
     imported = (
         {(a.asname or a.name).partition(".")[0] for node in f.imports for a in node.names}
         if options.get("preview")
@@ -56,19 +59,10 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
         if stepping and len(arguments) >= 2:
             if any(_may_name_variables(a, values, 0, ()) for a in arguments):
                 return True
-            # Variables passed in count only where the module names a model's
-            # variables (a call passing them is where the rule reports): most
-            # gradients of a parameter (``tape.gradient(y, x)`` in tests) are of no model.
+            # Variables passed in (the module names a model's variables, above:
+            # a call passing them is where the rule reports).
             if any(_may_name_variables(a, values, 0, params) for a in arguments):
-                if not names_variables:
-                    names_variables.append(
-                        any(
-                            isinstance(n, ast.Attribute) and n.attr in _VARIABLES
-                            for n in ast.walk(tree)
-                        )
-                    )
-                if names_variables[0]:
-                    return True
+                return True
             continue
         head = func
         while isinstance(head, ast.Attribute):
