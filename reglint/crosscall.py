@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
-from .names import KerasSymbol, keras_symbol
+from .keras_names import KerasSymbol, keras_symbol
 from .summaries import MISSING, Const, ModuleAnalysis, Problem, Reg
 
 CODES = ("RL001", "RL003")

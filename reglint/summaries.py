@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import catalog
-from .names import keras_symbol
+from .keras_names import keras_symbol
 from .semantic import Scope, SemanticModel
 
 if TYPE_CHECKING:
