@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     import libcst as cst
 
-    from .positions import Positions
+    from .positions import Positions, Span
     from .reparse import ParseMemo
     from .rule import Report, Rule
 
@@ -182,7 +182,9 @@ def _lint(
         # libcst drops a form feed in indentation: its columns, and so any edit, would be off.
         exact = "\f" not in text or module.code == text
         positions = reparsed.positions if reparsed is not None else None
-        findings = _run(module, source, path, settings, to_run, exact, suppressions, positions)
+        findings = _run(
+            module, source, path, settings, to_run, exact, suppressions, positions, tree, text
+        )
         if suppressions is not None:
             suppressions.complete = True
         return findings
@@ -357,29 +359,36 @@ def _run(
     exact: bool = True,
     suppressions: noqa.Suppressions | None = None,
     positions_of: Positions | None = None,
+    tree: ast.Module | None = None,
+    text: str | None = None,
 ) -> list[Finding]:
+    """``positions_of``: the buffer's piecewise positions (language server);
+    else, with CPython's ``tree`` of ``source`` and the ``text`` libcst parsed,
+    only the top-level statements holding a finding are generated again."""
     from .limits import MAX_FINDINGS_PER_RULE
     from .names import ImportTable, ImportTracker
     from .positions import node_positions
     from .rule import LintContext
     from .walk import walk
 
-    if positions_of is None:
-        positions_of = partial(node_positions, module)
+    whole = partial(node_positions, module)
     table = ImportTable()
-    context = LintContext(path, source, table, settings, module, positions_of)
+    context = LintContext(path, source, table, settings, module, positions_of or whole)
     visitors = [rule(context) for rule in rules]
-    walk(module, [ImportTracker(table), *visitors])
+    walk(module, [ImportTracker(table), *visitors], partial(setattr, context, "statement"))
     if not any(v.reports for v in visitors):
         return []
-    reported = [r.node for v in visitors for r in v.reports]
-    # Where fixes insert missing imports: found in the same (one) code generation.
+    reports = [r for v in visitors for r in v.reports]
+    # Where fixes insert missing imports: found in the same code generation.
     anchor = (
         _last_import(module)
-        if any(r.imports and r.replacement is not None for v in visitors for r in v.reports)
+        if any(r.imports and r.replacement is not None for r in reports)
         else None
     )
-    positions = positions_of([*reported, *([anchor] if anchor is not None else [])])
+    if positions_of is not None:
+        positions = positions_of([*(r.node for r in reports), *([anchor] if anchor else [])])
+    else:
+        positions = _positions(module, tree, text, reports, anchor, whole)
     import_row = positions[id(anchor)][1][0] + 1 if anchor is not None else 1
     lines = _NEWLINE.split(source)
     file_noqa = noqa.file_suppressions(source)
@@ -402,7 +411,7 @@ def _run(
                 if reported == MAX_FINDINGS_PER_RULE + 1:
                     first_unreported = (start, end)
                 continue
-            fix = _fix(report, start, end, module, source, import_row) if exact else None
+            fix = _fix(report, start, end, module, source, import_row, tree) if exact else None
             findings.append(Finding(visitor.code, report.message, path, start, end, fix))
         if reported > MAX_FINDINGS_PER_RULE:
             more = reported - MAX_FINDINGS_PER_RULE
@@ -415,8 +424,38 @@ def _run(
     return findings
 
 
+def _positions(
+    module: cst.Module,
+    tree: ast.Module | None,
+    text: str | None,
+    reports: list[Report],
+    anchor: cst.CSTNode | None,
+    whole: Positions,
+) -> dict[int, Span]:
+    """The reported nodes' positions, generating only the statements they are in."""
+    from .positions import positions_by_statement, statement_rows
+
+    rows = statement_rows(module, text, tree) if tree is not None and text is not None else None
+    if rows is None:
+        return whole([*(r.node for r in reports), *([anchor] if anchor is not None else [])])
+    placed = [(r.node, r.statement) for r in reports if r.statement is not None]
+    if anchor is not None:
+        placed.append((anchor, next(i for i, s in enumerate(module.body) if s is anchor)))
+    found = positions_by_statement(module, rows, placed)  # type: ignore[arg-type]
+    rest = [r.node for r in reports if r.statement is None]
+    if rest:  # reported from ``leave_Module``
+        found.update(whole(rest))
+    return found
+
+
 def _fix(
-    report: Report, start: Location, end: Location, module: cst.Module, source: str, import_row: int
+    report: Report,
+    start: Location,
+    end: Location,
+    module: cst.Module,
+    source: str,
+    import_row: int,
+    tree: ast.Module | None = None,
 ) -> Fix | None:
     if report.replacement is None:
         return None
@@ -433,7 +472,7 @@ def _fix(
         from .import_edits import import_edit
 
         newline = module.default_newline
-        edits[:0] = [import_edit(source, line, newline, import_row) for line in missing]
+        edits[:0] = [import_edit(source, line, newline, import_row, tree) for line in missing]
     return Fix(
         report.fix_message or "apply the suggested fix",
         tuple(edits),

@@ -39,11 +39,14 @@ class _Entry:
     key: tuple[bool, str]  # (a from-import, the module in lower case)
 
 
-def import_edit(source: str, line: str, newline: str, fallback_row: int) -> Edit:
-    """The edit that adds ``line`` (``from M import name``) to ``source``."""
+def import_edit(
+    source: str, line: str, newline: str, fallback_row: int, tree: ast.Module | None = None
+) -> Edit:
+    """The edit that adds ``line`` (``from M import name``) to ``source``;
+    ``tree``, CPython's tree of ``source`` if the caller has it."""
     match = _FROM_LINE.fullmatch(line)
-    blocks = _blocks(source) if match is not None else None
-    lines = _NEWLINE.split(source)
+    blocks = _blocks(source, tree) if match is not None else None
+    lines = _lines(source)
     if match is None or blocks is None:
         return _insert_alone(line, newline, fallback_row, lines)
     module, name = match.groups()
@@ -93,17 +96,24 @@ def _insert_alone(line: str, newline: str, row: int, lines: list[str]) -> Edit:
 
 
 @lru_cache(maxsize=2)
-def _blocks(source: str) -> list[list[_Entry]] | None:
-    """The module's top-level import statements, in runs of consecutive ones."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+def _lines(source: str) -> list[str]:
+    return _NEWLINE.split(source)
+
+
+@lru_cache(maxsize=2)
+def _blocks(source: str, tree: ast.Module | None) -> list[list[_Entry]] | None:
+    """The module's top-level import statements, in runs of consecutive ones
+    (cached: a file's fixes ask once each)."""
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     blocks: list[list[_Entry]] = []
     previous = False
-    lines = _NEWLINE.split(source)
+    lines = _lines(source)
     for stmt in tree.body:
         is_import = isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _ISORT_SKIP.search(
             lines[stmt.lineno - 1]

@@ -10,6 +10,7 @@ excluded where libcst excludes it).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,6 +20,8 @@ from libcst._nodes.internal import CodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
+#: A line that is only a continuation: libcst and CPython count it differently.
+_LONE_BACKSLASH = re.compile(r"^[ \t]*\\$", re.MULTILINE)
 #: ``((row, col), (end_row, end_col))``: 1-based rows, 0-based columns.
 Span = tuple[tuple[int, int], tuple[int, int]]
 #: What the engine and rules call for positions: :func:`node_positions` of the
@@ -98,3 +101,47 @@ def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int
             index += 1
         at[target] = (line, column)
     return {key: (at[a], at[b]) for key, (a, b) in state.spans.items()}
+
+
+def statement_rows(module: cst.Module, text: str, tree: ast.Module) -> list[int] | None:
+    """The row where the code of each statement of ``module.body`` begins (its
+    leading comment and blank lines included), read off CPython's ``tree`` of
+    ``text`` or of the source ``text`` is a slice of (the same rows, dropped
+    definitions blank); None when the two trees do not line up."""
+    if "\r" in text or "\f" in text or _LONE_BACKSLASH.search(text):
+        return None
+    lines = text.split("\n")
+    groups: list[tuple[int, int]] = []
+    for stmt in tree.body:
+        decorators = getattr(stmt, "decorator_list", ())
+        start = min([stmt.lineno, *(d.lineno for d in decorators)])
+        end = stmt.end_lineno or stmt.lineno
+        if groups and start <= groups[-1][1]:  # ``a = 1; b = 2``: one libcst statement
+            groups[-1] = (groups[-1][0], max(groups[-1][1], end))
+        else:
+            groups.append((start, end))
+    kept = [start for start, end in groups if any(line.strip() for line in lines[start - 1 : end])]
+    if len(kept) != len(module.body):
+        return None
+    return [start - len(stmt.leading_lines) for start, stmt in zip(kept, module.body, strict=True)]
+
+
+def positions_by_statement(
+    module: cst.Module, rows: list[int], nodes: Iterable[tuple[cst.CSTNode, int]]
+) -> dict[int, Span]:
+    """:func:`node_positions` of each ``(node, index)``, ``node`` being inside
+    ``module.body[index]``: one code generation of each such statement alone."""
+    grouped: dict[int, list[cst.CSTNode]] = {}
+    for node, index in nodes:
+        grouped.setdefault(index, []).append(node)
+    found: dict[int, Span] = {}
+    for index, members in grouped.items():
+        piece = cst.Module(
+            body=(module.body[index],),
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+        )
+        offset = rows[index] - 1
+        for key, ((row, col), (end_row, end_col)) in node_positions(piece, members).items():
+            found[key] = ((row + offset, col), (end_row + offset, end_col))
+    return found

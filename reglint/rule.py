@@ -57,6 +57,9 @@ class Report:
     fix_message: str | None = None
     imports: tuple[str, ...] = ()  # import lines the fix needs, added at the top if absent
     unsafe: bool = False
+    #: Index in ``module.body`` of the top-level statement the traversal was in
+    #: (None: reported from ``leave_Module``); positions are generated for it alone.
+    statement: int | None = None
 
 
 @dataclass
@@ -69,6 +72,8 @@ class LintContext:
     settings: Settings
     module: cst.Module | None = None
     positions: Positions | None = None
+    #: The top-level statement the traversal is in (set by :func:`reglint.walk.walk`).
+    statement: int | None = None
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The 1-based row where ``node`` starts (a code generation; use sparingly)."""
@@ -121,4 +126,7 @@ class Rule(cst.BatchableCSTVisitor):
         imports: tuple[str, ...] = (),
         unsafe: bool = False,
     ) -> None:
-        self.reports.append(Report(node, message, replacement, fix_message, imports, unsafe))
+        statement = self.context.statement
+        self.reports.append(
+            Report(node, message, replacement, fix_message, imports, unsafe, statement)
+        )

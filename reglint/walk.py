@@ -165,8 +165,13 @@ class _Enterable(dict):
 _ENTERABLE = {skip: _Enterable(skip) for skip in ((), TRIVIA)}
 
 
-def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
-    """Call every visitor's ``visit_X``/``leave_X`` over ``module``, depth first."""
+def walk(
+    module: cst.Module,
+    visitors: Sequence[cst.BatchableCSTVisitor],
+    on_statement: Callable[[int | None], object] | None = None,
+) -> None:
+    """Call every visitor's ``visit_X``/``leave_X`` over ``module``, depth first;
+    ``on_statement(i)`` as the walk enters ``module.body[i]`` (None: leaves the last)."""
     tables, skip = _tables(visitors)
     enterable = _ENTERABLE[skip]
     pairs = list(zip(tables, visitors, strict=True))
@@ -204,7 +209,29 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
                 children.extend(c for c in value if enterable[type(c)])
             elif enterable[kind]:
                 children.append(value)
+        if on_statement is not None and node is module:
+            children = _marked(children, module, on_statement, leave_marker)
         stack.extend(reversed(children))
+
+
+def _marked(
+    children: list[object],
+    module: cst.Module,
+    on_statement: Callable[[int | None], object],
+    marker: object,
+) -> list[object]:
+    """The module's children, each statement of its body preceded by a call of
+    ``on_statement(index)``, and the last followed by ``on_statement(None)``."""
+    index = {id(s): i for i, s in enumerate(module.body)}
+    marked: list[object] = []
+    for child in children:
+        at = index.get(id(child))
+        if at is not None:
+            marked.append((module, (lambda _, i=at: on_statement(i),), marker))
+        marked.append(child)
+        if at is not None and at == len(module.body) - 1:
+            marked.append((module, (lambda _: on_statement(None),), marker))
+    return marked
 
 
 def node_ids(root: cst.CSTNode) -> set[int]:

@@ -208,7 +208,11 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path, monkeypatch):
 def test_deeper_in_libcst_than_in_python_is_one_rl000_not_a_crash():
     # 1,000 implicitly concatenated strings: one node to Python, a chain of 1,000 to libcst.
     strings = " ".join(['"a"'] * 1000)
+    # Code is generated again only for the statements that hold a finding: a
+    # finding elsewhere is reported; one that needs the deep statement is RL000.
     source = f"from keras import layers\ny = {strings}\nlayers.Dense(3)\n"
+    assert [c[:2] for c in codes(source)] == [("RL001", 3)]
+    source = f"from keras import layers\ny = [{strings}, layers.Dense(3)]\n"
     assert codes(source) == [("RL000", 1, "file too deeply nested to analyze")]
 
 
