@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Container, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import catalog
+from . import catalog, limits
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -44,7 +44,9 @@ _COLLECTED = frozenset(
 class ModuleFacts:
     """The calls of a module and the plain names bound to other names."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, source: str | None = None) -> None:
+        """Given the ``source`` of ``tree``, the walk also measures it against
+        :mod:`reglint.limits`: ``refusal`` (else None, unmeasured)."""
         self.calls: list[ast.Call] = []
         #: local name -> last parts of what imports/assignments bind it to.
         self.bound: dict[str, set[str]] = {}
@@ -58,7 +60,8 @@ class ModuleFacts:
         self.annotated: list[ast.AnnAssign] = []
         self.definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
         collected = _COLLECTED
-        for node in iter_nodes(tree):
+        walk = limits.MeasuredWalk(tree, source) if source is not None else iter_nodes(tree)
+        for node in walk:
             if type(node) not in collected:  # most nodes: one set lookup
                 continue
             if isinstance(node, ast.Call):
@@ -91,6 +94,7 @@ class ModuleFacts:
                         self.assigned.add(target.id)
                         for last in _value_names(node.value):
                             self._bind(target.id, last)
+        self.refusal = walk.refusal if isinstance(walk, limits.MeasuredWalk) else None
         self._expanded: dict[str, frozenset[str]] = {}
         self._values: dict[str, list[ast.expr]] | None = None
 
@@ -221,8 +225,8 @@ def passed(call: ast.Call, spec: catalog.LayerSpec, arg: str) -> bool:
     return positions[-1] < len(positional) and not any(_is_none(positional[i]) for i in positions)
 
 
-def facts(tree: ast.Module) -> ModuleFacts:
-    return ModuleFacts(tree)
+def facts(tree: ast.Module, source: str | None = None) -> ModuleFacts:
+    return ModuleFacts(tree, source)
 
 
 def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     import libcst as cst
 
+    from .candidates import ModuleFacts
+    from .limits import Refusal
     from .positions import Positions, Span
     from .reparse import ParseMemo
     from .rule import Report, Rule
@@ -151,16 +153,25 @@ def _lint(
     parsed: dict[str, Any] | None = None,
     memo: ParseMemo | None = None,
 ) -> list[Finding]:
-    tree = python_tree(source, path)
-    if parsed is not None and not isinstance(tree, Finding):
-        parsed["tree"] = tree
+    # Measured (reglint.limits) in the walk that collects the ``ast`` stage's facts.
+    tree = python_tree(source, path, measured=False)
+    module_facts = None
+    if not isinstance(tree, Finding):
+        from .candidates import facts
+
+        module_facts = facts(tree, source)
+        refusal = module_facts.refusal
+        if refusal is not None:
+            tree = _refusal_finding(refusal, source, path)
     if isinstance(tree, Finding):
         if suppressions is not None:
             suppressions.complete = False
         return [tree] if any(r.code == SYNTAX_ERROR for r in enabled) else []
+    if parsed is not None:
+        parsed["tree"], parsed["facts"] = tree, module_facts
     text = source
     if CANDIDATE_STAGE:
-        to_run, text = _candidate_stage(source, tree, to_run, settings.options, parsed)
+        to_run, text = _candidate_stage(source, tree, to_run, settings.options, module_facts)
         if not to_run:
             return []
     import libcst as cst
@@ -234,8 +245,10 @@ def _refusal(tree: ast.Module, source: str, path: str) -> Finding | None:
     from . import limits
 
     refusal = limits.measure(tree, source)
-    if refusal is None:
-        return None
+    return None if refusal is None else _refusal_finding(refusal, source, path)
+
+
+def _refusal_finding(refusal: Refusal, source: str, path: str) -> Finding:
     if refusal.row > 1 or refusal.column > 1:  # a UTF-8 byte offset in CPython's tree
         line = _NEWLINE.split(source, refusal.row)[refusal.row - 1]
         column = len(line.encode("utf-8")[: refusal.column - 1].decode("utf-8", "ignore"))
@@ -274,17 +287,14 @@ def _candidate_stage(
     tree: ast.Module,
     rules: Sequence[_R],
     options: Mapping[str, Any],
-    parsed: dict[str, Any] | None = None,
+    module_facts: ModuleFacts,
 ) -> tuple[list[_R], str]:
     """The rules (classes or :class:`RuleInfo`) that may fire according to
     CPython's ``ast`` (a fraction of a libcst parse, and no libcst import), and
     the text libcst must parse for them: a slice of ``source`` when every such
     rule names its sites."""
-    from .candidates import facts, may_fire
+    from .candidates import may_fire
 
-    module_facts = facts(tree)
-    if parsed is not None:
-        parsed["facts"] = module_facts
     kept: list[_R] = []
     sites: list[ast.AST] | None = []
     for rule in rules:
@@ -311,18 +321,16 @@ def _cross_calls(
     from .project_index import index_for
 
     index = index_for(str(settings.root), settings.options)
-    tree = parsed.get("tree")
-    if tree is None:
-        unmeasured = parsed.get("unmeasured tree")
-        if unmeasured is not None and _refusal(unmeasured, source, path) is None:
-            tree = unmeasured
-        elif unmeasured is None:
-            tree = python_tree(source, path)
-        if tree is None or isinstance(tree, Finding):
-            return []
     from .candidates import cross_call_sites, facts
 
-    module_facts = parsed.get("facts") or facts(tree)
+    tree, module_facts = parsed.get("tree"), parsed.get("facts")
+    if tree is None or module_facts is None:
+        tree = parsed.get("unmeasured tree") or python_tree(source, path, measured=False)
+        if isinstance(tree, Finding):
+            return []
+        module_facts = facts(tree, source)
+        if module_facts.refusal is not None:
+            return []
     if not cross_call_sites(tree, module_facts, path, index):
         return []
     from .crosscall import check

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 #: Longest source parsed at all, in characters outside comment-only lines:
@@ -60,40 +61,63 @@ def too_long(source: str) -> Refusal | None:
 
 def measure(tree: ast.AST, source: str) -> Refusal | None:
     """A :class:`Refusal` if ``tree``, parsed from ``source``, is deeper,
-    larger or heavier than the bounds.
+    larger or heavier than the bounds."""
+    walk = MeasuredWalk(tree, source)
+    for _ in walk:
+        pass
+    return walk.refusal
+
+
+class MeasuredWalk:
+    """Every node of an ``ast`` tree (in :func:`reglint.candidates.iter_nodes`'
+    order), measuring the tree as it goes: a walk that collects facts about a
+    module measures it at no extra pass. After the walk, ``refusal`` says
+    whether the tree is past a bound.
 
     Iterative, and stops at the first node past a bound, so a refused tree
     costs no more than an accepted one.
     """
-    weight = nodes = 0
-    node_type, statement = ast.AST, _STATEMENTS
-    stack: list[tuple[object, int, int]] = [(tree, 0, 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, depth, inner = pop()
-        if not isinstance(node, node_type):
-            continue
-        if isinstance(node, statement):
-            inner = 0
-        weight += inner
-        nodes += 1
-        if depth > MAX_DEPTH:
-            return _at(node, f"file too deeply nested to analyze (depth > {MAX_DEPTH})")
-        if nodes > MAX_NODES:
-            return Refusal(f"file too large to analyze (more than {MAX_NODES:,} syntax nodes)")
-        if weight > MAX_WEIGHT:
-            return _too_heavy()
-        depth, inner = depth + 1, inner + 1
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    push((item, depth, inner))
-            elif isinstance(value, node_type):
-                push((value, depth, inner))
-    if source.count("(") > nodes and weight + _bracket_weight(source) > MAX_WEIGHT:
-        return _too_heavy()
-    return None
+
+    def __init__(self, tree: ast.AST, source: str) -> None:
+        self.tree, self.source = tree, source
+        self.refusal: Refusal | None = None
+
+    def __iter__(self) -> Iterator[ast.AST]:
+        weight = nodes = 0
+        node_type, statement = ast.AST, _STATEMENTS
+        stack: list[tuple[object, int, int]] = [(self.tree, 0, 0)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, depth, inner = pop()
+            if not isinstance(node, node_type):
+                continue
+            if isinstance(node, statement):
+                inner = 0
+            weight += inner
+            nodes += 1
+            if depth > MAX_DEPTH:
+                message = f"file too deeply nested to analyze (depth > {MAX_DEPTH})"
+                self.refusal = _at(node, message)
+                return
+            if nodes > MAX_NODES:
+                message = f"file too large to analyze (more than {MAX_NODES:,} syntax nodes)"
+                self.refusal = Refusal(message)
+                return
+            if weight > MAX_WEIGHT:
+                self.refusal = _too_heavy()
+                return
+            yield node
+            depth, inner = depth + 1, inner + 1
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        push((item, depth, inner))
+                elif isinstance(value, node_type):
+                    push((value, depth, inner))
+        source = self.source
+        if source.count("(") > nodes and weight + _bracket_weight(source) > MAX_WEIGHT:
+            self.refusal = _too_heavy()
 
 
 def _too_heavy() -> Refusal:
