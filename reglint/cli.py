@@ -175,9 +175,14 @@ def main() -> None:
     help="RL001 also requires recurrent_regularizer on recurrent layers.",
 )
 @click.option(
+    "--cross-calls/--no-cross-calls",
+    default=None,
+    help="Follow helpers, parameters and modules (on by default; docs/cross-calls.md).",
+)
+@click.option(
     "--preview/--no-preview",
     default=None,
-    help="Judge RL001 and RL003 across calls and modules too (docs/cross-calls.md).",
+    help="Enable rules and analyses in preview (none in this version).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
@@ -218,6 +223,7 @@ def check(
     extend_exclude,
     force_exclude,
     require_recurrent,
+    cross_calls,
     preview,
     no_cache,
     quiet,
@@ -264,6 +270,8 @@ def check(
         options["keras-version"] = keras_version
     if preview is not None:
         options["preview"] = preview
+    if cross_calls is not None:
+        options["cross-calls"] = cross_calls
     settings = settings.with_overrides(
         select=_codes(select),
         ignore=(*settings.ignore, *(_codes(ignore) or ())),

@@ -59,7 +59,8 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     "fix-factor": 1e-4,
     "unsafe-fixes": False,  # --fix also applies fixes that change how a model trains
     "keras-version": None,  # "2" or "3": the Keras `tf.keras` and `keras` mean (None: auto)
-    "preview": False,  # analysis across calls and modules (docs/cross-calls.md)
+    "cross-calls": True,  # analysis across calls and modules (docs/cross-calls.md)
+    "preview": False,  # rules and analyses in preview (none in this version)
 }
 
 #: The values of ``keras-version`` (an integer in TOML is read as its string).
@@ -376,8 +377,9 @@ def _check_options(
         raise ConfigError(f"{section} require-recurrent must be true or false")
     if options.get("fix-regularizer") not in ("L1", "L2"):
         raise ConfigError(f'{section} fix-regularizer must be "L1" or "L2"')
-    if not isinstance(options.get("preview", False), bool):
-        raise ConfigError(f"{section} preview must be true or false")
+    for key in ("preview", "cross-calls"):
+        if not isinstance(options.get(key, False), bool):
+            raise ConfigError(f"{section} {key} must be true or false")
     if not isinstance(options.get("unsafe-fixes", False), bool):
         raise ConfigError(f"{section} unsafe-fixes must be true or false")
     if options.get("keras-version") not in (None, *KERAS_VERSIONS):

@@ -92,8 +92,8 @@ def lint_source(
     codes = {r.code for r in enabled}
     wanted = noqa.UNUSED_NOQA in codes and noqa.names_rule_codes(source)
     unused = noqa.Suppressions() if wanted else None
-    preview = CROSS_CALLS and settings.options.get("preview")
-    cross = [c for c in _CROSS_CODES if c in codes] if preview else []
+    following = CROSS_CALLS and settings.options.get("cross-calls")
+    cross = [c for c in _CROSS_CODES if c in codes] if following else []
     if not (to_run or unused or cross) and SYNTAX_ERROR not in codes:
         return []
     findings: list[Finding] = []

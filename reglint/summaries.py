@@ -77,6 +77,9 @@ class Reg:
     flavor: str
     factors: tuple[tuple[str, Value], ...]
     opaque: bool = False  # ``*args``/``**kwargs`` passed: a factor may be hidden
+    #: every factor written as a number in the call (or left to its default):
+    #: RL003 itself reports the call, so no use of it is reported again
+    literal: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ class ModuleAnalysis:
         factor_names = [p for p in params if p != "mode"]
         factors: dict[str, Value] = {}
         opaque = False
+        literal = all(_number_literal(a) for a in [*call.args, *(k.value for k in call.keywords)])
         for index, arg in enumerate(call.args):
             if isinstance(arg, ast.Starred):
                 opaque = True
@@ -294,7 +298,7 @@ class ModuleAnalysis:
                 opaque = True
             elif kw.arg in factor_names:
                 factors[kw.arg] = self.value_of(kw.value, scope, owner, depth + 1)
-        return Reg(symbol.name, symbol.flavor, tuple(factors.items()), opaque)
+        return Reg(symbol.name, symbol.flavor, tuple(factors.items()), opaque, literal)
 
     # --- summaries ------------------------------------------------------------
 
@@ -370,6 +374,8 @@ class ModuleAnalysis:
                     continue
                 if not judging or not derived:
                     continue  # plain literals: RL001/RL003 themselves report them
+                if isinstance(need.value, Reg) and need.value.literal:
+                    continue  # ``REG = l2(0.0)``: RL003 reports that call, not each use
                 verdict = judge(need, need.value)
                 if verdict is not None:
                     code, detail = verdict
@@ -506,7 +512,7 @@ def substitute(
         factors = tuple(
             (k, substitute(v, summary, calls, analysis, scope, owner)) for k, v in value.factors
         )
-        return Reg(value.name, value.flavor, factors, value.opaque)
+        return Reg(value.name, value.flavor, factors, value.opaque, value.literal)
     return value
 
 
@@ -659,3 +665,10 @@ def _calls(
         ):
             inner = model.scope_of(node) or where
         stack.extend((c, inner) for c in reversed(list(ast.iter_child_nodes(node))))
+
+
+def _number_literal(expr: ast.expr) -> bool:
+    """``1e-4``, ``-1``: a factor the single-call rules judge as written."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        expr = expr.operand
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float))

@@ -29,7 +29,6 @@ y = net(None, wd=0.0)
 
 
 def test_a_helper_reached_twice_is_noted_once(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\npreview = true\n")
     (tmp_path / "m.py").write_text(TWICE)
     result = run_reglint("check", "--no-cache", "--output-format", "json", "m.py", cwd=tmp_path)
     [finding] = json.loads(result.stdout)

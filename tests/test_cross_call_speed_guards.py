@@ -1,4 +1,4 @@
-"""What keeps cross-call analysis (``--preview``) cheap on large trees, asserted on
+"""What keeps cross-call analysis cheap on large trees, asserted on
 the index's counters and on what it read, never on timings; and that the gate
 in front of it never drops a finding (docs/cross-calls.md)."""
 
@@ -174,7 +174,7 @@ def test_the_gate_never_drops_a_finding(tmp_path, name):
     module-level data and chains of helpers, the findings with the gate equal
     the cross-call analysis run on every file without it, and are not empty."""
     pkg = make_synthetic(tmp_path)
-    settings = Settings(root=tmp_path, options={"preview": True})
+    settings = Settings(root=tmp_path, options={"cross-calls": True})
     path = next(p for p in pkg.rglob(name))
     source = path.read_text()
     codes = list(crosscall.CODES)

@@ -39,7 +39,7 @@ def build(x):
 
 
 def make_package(tmp_path, settings="DECAY = 0.0\n"):
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\npreview = true\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
@@ -145,18 +145,19 @@ def test_warm_run_relints_the_caller_when_the_helper_changes(tmp_path):
     assert (tmp_path / ".reglint_cache").is_dir()
 
 
-def test_cross_call_analysis_is_in_preview(tmp_path):
-    """Off by default (its cost on large trees: docs/cross-calls.md); `--preview` or
-    `preview = true` turns it on; `--no-preview` overrides the config."""
+def test_cross_call_analysis_is_on_unless_turned_off(tmp_path):
+    """On by default; `cross-calls = false` or `--no-cross-calls` turns it off,
+    and `--cross-calls` overrides the config. `--preview` changes nothing here."""
     make_package(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
     args = ("check", "--no-cache", "--output-format", "json", ".")
-    assert findings(run_reglint(*args, cwd=tmp_path)) == []
-    on = findings(run_reglint(*args, "--preview", cwd=tmp_path))
+    on = findings(run_reglint(*args, cwd=tmp_path))
     assert ("pkg/nets.py", 10, "RL001", [("pkg/blocks.py", 5, 9)]) in on
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\npreview = true\n")
-    assert findings(run_reglint(*args, cwd=tmp_path)) == on
-    assert findings(run_reglint(*args, "--no-preview", cwd=tmp_path)) == []
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\npreview = 1\n")
+    assert findings(run_reglint(*args, "--preview", cwd=tmp_path)) == on
+    off = findings(run_reglint(*args, "--no-cross-calls", cwd=tmp_path))
+    assert off == []  # each call judged alone: `**COMMON` may hold the regularizer
+    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\ncross-calls = false\n")
+    assert findings(run_reglint(*args, cwd=tmp_path)) == off
+    assert findings(run_reglint(*args, "--cross-calls", cwd=tmp_path)) == on
+    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\ncross-calls = 1\n")
     bad = run_reglint(*args, cwd=tmp_path)
-    assert bad.returncode == 2 and "preview must be true or false" in bad.stderr
+    assert bad.returncode == 2 and "cross-calls must be true or false" in bad.stderr

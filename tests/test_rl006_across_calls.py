@@ -1,6 +1,6 @@
 """RL006 across calls and modules (issue 9, item 4), through the real CLI on a
 package: loss helpers, factories and classes imported from other modules are
-followed with ``--preview``; variables passed into another module's gradient
+followed (cross-call analysis, on by default); variables passed into another module's gradient
 step are judged at the call."""
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def rl006(tmp_path, *flags: str) -> list[tuple[str, int, int, str]]:
 
 def test_package_findings_follow_helpers_factories_and_steps(tmp_path):
     make_package(tmp_path)
-    found = rl006(tmp_path, "--preview")
+    found = rl006(tmp_path)
     assert [(name, row, col) for name, row, col, _ in found] == [
         ("pkg/train.py", 20, 12),  # data_loss (losses.py) does not add model.losses
         ("pkg/train.py", 24, 5),  # steps.backprop drops them; the call passes the variables
@@ -131,31 +131,31 @@ def test_package_findings_follow_helpers_factories_and_steps(tmp_path):
     assert "`self.model`" in messages[2]
 
 
-def test_without_preview_other_modules_stay_unknown(tmp_path):
+def test_without_cross_calls_other_modules_stay_unknown(tmp_path):
     """train.py never mentions Keras: its models come from other modules, which
     are not read, so nothing is known and nothing is reported."""
     make_package(tmp_path)
-    assert rl006(tmp_path) == []
+    assert rl006(tmp_path, "--no-cross-calls") == []
 
 
 def test_a_loss_helper_of_another_module_counts_only_if_it_adds_the_losses(tmp_path):
     pkg = make_package(tmp_path)
     (pkg / "losses.py").write_text(LOSSES.replace(" + tf.add_n(model.losses)", ""))
-    found = rl006(tmp_path, "--preview")
+    found = rl006(tmp_path)
     assert [row for _, row, *_ in found] == [14, 20, 24, 35]
     assert "`model`'s variables" in found[0][3]
 
 
 def test_an_inherited_compute_loss_that_adds_the_losses_is_followed(tmp_path):
     make_package(tmp_path, base_adds_losses=True)
-    rows = [row for _, row, *_ in rl006(tmp_path, "--preview")]
+    rows = [row for _, row, *_ in rl006(tmp_path)]
     assert rows == [20, 24]
 
 
 def test_a_keras_model_class_from_another_module_uses_keras_compute_loss(tmp_path):
     pkg = make_package(tmp_path)
     (pkg / "trainers.py").write_text("import keras\n\n\nclass Base(keras.Model):\n    pass\n")
-    rows = [row for _, row, *_ in rl006(tmp_path, "--preview")]
+    rows = [row for _, row, *_ in rl006(tmp_path)]
     assert rows == [20, 24]
 
 
@@ -163,11 +163,11 @@ def test_a_step_in_another_module_that_adds_the_losses_is_not_reported(tmp_path)
     pkg = make_package(tmp_path)
     train = (pkg / "train.py").read_text().replace("steps.backprop(", "steps.backprop_regularized(")
     (pkg / "train.py").write_text(train)
-    rows = [row for _, row, *_ in rl006(tmp_path, "--preview")]
+    rows = [row for _, row, *_ in rl006(tmp_path)]
     assert 24 not in rows and 20 in rows
 
 
-_PREVIEW = {"preview": True}
+_PREVIEW = {"cross-calls": True}
 _STAGE = ALL_RULES["RL006"].candidates
 
 
@@ -181,12 +181,12 @@ def test_ast_stage_keeps_a_call_passing_variables_to_an_imported_step():
     source = "from . import steps\nsteps.backprop(model, x, y, model.trainable_variables)\n"
     tree = ast.parse(source)
     assert may_fire(_STAGE, tree, facts(tree), _PREVIEW)
-    assert not may_fire(_STAGE, tree, facts(tree), {})  # no preview: no finding
+    assert not may_fire(_STAGE, tree, facts(tree), {})  # no cross-call analysis: no finding
 
 
 def test_same_package_findings_with_and_without_ast_stage(tmp_path, monkeypatch):
     pkg = make_package(tmp_path)
-    settings = Settings(root=tmp_path, options={**DEFAULT_OPTIONS, "preview": True})
+    settings = Settings(root=tmp_path, options={**DEFAULT_OPTIONS, "cross-calls": True})
     path = pkg / "train.py"
     monkeypatch.setattr(engine, "CANDIDATE_STAGE", False)
     without = engine.lint_source(path.read_text(), str(path), settings)
@@ -204,12 +204,12 @@ def test_a_broken_or_cyclic_project_module_stays_unknown(tmp_path):
     (pkg / "cycle.py").write_text(
         "from .trainers import Base as Other\n\n\nclass Base(Other):\n    pass\n"
     )
-    args = ("check", "--no-cache", "--preview", "--select", "RL006,RL000", ".")
+    args = ("check", "--no-cache", "--select", "RL006,RL000", ".")
     result = run_reglint(*args, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stdout
     assert "pkg/losses.py:1:" in result.stdout and "RL000" in result.stdout
-    rows = [row for _, row, *_ in rl006(tmp_path, "--preview")]
+    rows = [row for _, row, *_ in rl006(tmp_path)]
     # total_loss cannot be read: as any unknown helper, it does not count as adding
     # the losses (row 14); the trainer's class cannot be told apart: no finding (35)
     assert rows == [14, 20, 24]

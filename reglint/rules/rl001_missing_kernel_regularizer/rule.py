@@ -63,7 +63,7 @@ class MissingKernelRegularizer(Rule):
             "from keras import layers\n"
             "def block(x, reg=None):\n    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
             "block(x, 'l2')\nblock(x, reg='l1')\n",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
     ]
     INVALID = [
@@ -138,7 +138,7 @@ class MissingKernelRegularizer(Rule):
             "block(x, 'l2')\ny = net(x)\n",
             at=["7:5"],
             message="`net(...)` builds `Conv2D` without `kernel_regularizer` (through `r`)",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import layers\n"
@@ -146,20 +146,20 @@ class MissingKernelRegularizer(Rule):
             "CFG = dict(activation='relu')\n"
             "dense(x, 4, kernel_regularizer='l2')\ndense(x, 4, **CFG)\n",
             at=["6:1"],
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "import functools\nfrom keras import layers\n"
             "def block(x, reg):\n    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
             "plain = functools.partial(block, reg=None)\nplain(x)\n",
             at=["6:1"],
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import layers\nREG = None\nlayers.Dense(4, kernel_regularizer=REG)\n",
             at=["3:1"],
             message="gets `None` for `kernel_regularizer`",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import layers\nlayers.LSTM(4, kernel_regularizer='l2')\n",

@@ -69,7 +69,7 @@ class IneffectiveRegularizationFactor(Rule):
             "def fc(x, decay=1e-4):\n"
             "    return layers.Dense(4, kernel_regularizer=regularizers.l2(decay))(x)\n"
             "fc(x)\nfc(x, 1e-3)\n",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
     )
     INVALID = (
@@ -82,7 +82,7 @@ class IneffectiveRegularizationFactor(Rule):
             "fc(x)\nfc(x, decay=DECAY)\n",
             at=["6:1"],
             message="`fc(...)` gives the `Dense` it builds `l2(l2=0.0)`",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import layers, regularizers\n"
@@ -90,14 +90,14 @@ class IneffectiveRegularizationFactor(Rule):
             "    return layers.Dense(4, kernel_regularizer=regularizers.L2(decay))(x)\n"
             "fc(x)\n",
             at=["4:1"],
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import layers, regularizers\nRATE = -1e-4\n"
             "layers.Dense(4, kernel_regularizer=regularizers.L2(RATE))\n",
             at=["3:1"],
             message="rewards large weights",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import regularizers\nreg = regularizers.l2(0)\n",
@@ -118,7 +118,7 @@ class IneffectiveRegularizationFactor(Rule):
         Invalid(
             "from tf_keras import regularizers\nregularizers.l2(-1e-4)\n",
             message="rewards large weights",
-            options={"preview": True},
+            options={"cross-calls": True},
         ),
         Invalid(
             "from keras import regularizers\nregularizers.L1L2(l1=-0.01, l2=0.01)\n",

@@ -3,10 +3,11 @@ receives ``model.losses``; what the rule is, without libcst.
 
 Facts are collected during the engine's one traversal (:mod:`.collect`); the
 decision is taken in ``leave_Module``, when every helper, class and model
-construction of the module is known (:mod:`.analysis`). With ``--preview``,
-helpers, classes and factories imported from other modules of the project are
-followed too (:mod:`.project`). See ``rules/RL006.md`` for the heuristic. The
-check and its examples are in :mod:`.rule`.
+construction of the module is known (:mod:`.analysis`). With cross-call
+analysis (on unless ``cross-calls = false``), helpers, classes and factories
+imported from other modules of the project are followed too (:mod:`.project`).
+See ``rules/RL006.md`` for the heuristic. The check and its examples are in
+:mod:`.rule`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     var_list, tape=...)`` call whose arguments may name a model's variables
     (``m.trainable_variables``, in a list, a sum, ``list(...)``, a name assigned
     such a value, three steps deep as the rule follows them, or a parameter of a
-    function: variables passed in); with ``preview``, also a call of an imported
+    function: variables passed in); with cross-call analysis, also a call of an imported
     name given such variables (its gradient is taken in another module). The
     rule reports only where it finds one. Each way needs a model's variables
     named somewhere in the module (an attribute such as ``.trainable_variables``):
@@ -49,7 +50,7 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     }
     imported = (
         {(a.asname or a.name).partition(".")[0] for node in f.imports for a in node.names}
-        if options.get("preview")
+        if options.get("cross-calls")
         else set()
     )
     for call in f.calls:

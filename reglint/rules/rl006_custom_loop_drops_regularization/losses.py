@@ -1,6 +1,6 @@
 """Loss-expression analysis: is a model used inside the tape, and do its
 ``.losses`` reach the loss there (directly, through ``compute_loss``, or
-through helpers and methods, in this module or, with ``--preview``, another)?"""
+through helpers and methods, in this module or, with cross-call analysis, another)?"""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def enclosing_class(fn: Fn | None) -> Cls | None:
 class Models:
     project: Project | None
 
-    # --- lookups, in the module or (``--preview``) the project -------------------------
+    # --- lookups, in the module or (cross-call analysis) the project -------------------------
     def function(self, callee: str, cls: Cls | None, module: ModuleFacts) -> Fn | None:
         if callee.startswith("self.") and cls is not None:
             return self.method(cls, callee[len("self.") :])

@@ -1,4 +1,4 @@
-"""The project modules the linted one calls into (``--preview`` only).
+"""The project modules the linted one calls into (cross-call analysis only).
 
 A function, class or factory imported from another module of the project is
 found through :mod:`reglint.project_index` (package layout, never an import;

@@ -26,10 +26,10 @@ class CustomLoopDropsRegularization(Collector, Rule):
         self.start_facts(ModuleFacts(context.path, context.source, context.imports, self._line))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        preview = bool(self.context.settings.options.get("preview"))
-        if not self.facts.grads and not preview:
+        following = bool(self.context.settings.options.get("cross-calls"))
+        if not self.facts.grads and not following:
             return
-        project = Project(self.context.settings) if preview else None
+        project = Project(self.context.settings) if following else None
         for node, message in Analyzer(self.facts, project).findings():
             self.report(node, message)
 
