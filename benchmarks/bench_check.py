@@ -8,7 +8,8 @@ every tool sees exactly the same files. Then, each timed ``--repeat`` times
 (the median is reported):
 
 * reglint cold: ``reglint check --no-cache`` in a subprocess, default jobs;
-* reglint cold with ``--preview`` (cross-call analysis, docs/cross-calls.md);
+* reglint cold with ``--no-cross-calls`` (each call judged alone; the default
+  follows calls across modules, docs/cross-calls.md);
 * reglint warm: ``reglint check`` after one run populated the cache;
 * ast.parse: read and ``ast.parse`` every file in this process, one process
   (the reference of the "cold <= 3x ast.parse" target), and in a fork pool of
@@ -68,7 +69,7 @@ def package_path(corpus: Path) -> Path:
     """Where ``corpus`` sits below its outermost package (``keras/src`` for a
     ``.../keras/src``): the copy keeps it, so that absolute imports of the
     project (``from keras.src.ops import ...``) resolve as in place, for the
-    cross-call analysis of the ``--preview`` row."""
+    cross-call analysis (the default rows)."""
     parts: list[str] = []
     here = corpus
     while (here / "__init__.py").is_file() and here.parent != here:
@@ -209,11 +210,13 @@ def main() -> None:
         rows.append(
             ("reglint cold", *timed(lambda: run(reglint_cmd("--no-cache"), work), args.repeat))
         )
-        run(reglint_cmd("--no-cache", "--preview"), work)
+        run(reglint_cmd("--no-cache", "--no-cross-calls"), work)
         rows.append(
             (
-                "reglint cold --preview",
-                *timed(lambda: run(reglint_cmd("--no-cache", "--preview"), work), args.repeat),
+                "reglint cold --no-cross-calls",
+                *timed(
+                    lambda: run(reglint_cmd("--no-cache", "--no-cross-calls"), work), args.repeat
+                ),
             )
         )
         populate, _ = timed(lambda: run(reglint_cmd(), work), 1)
@@ -265,7 +268,7 @@ def main() -> None:
         ("reglint cold / ast.parse (1 process)", cold / parse1),
         (f"reglint cold / ast.parse ({jobs} processes)", cold / parse_n),
         ("warm speedup (cold / warm)", cold / warm),
-        ("reglint cold --preview / cold", t["reglint cold --preview"] / cold),
+        ("reglint cold / cold --no-cross-calls", cold / t["reglint cold --no-cross-calls"]),
     ]
     if "semgrep (RL001 only)" in t:
         ratios.append(("semgrep / reglint cold", t["semgrep (RL001 only)"] / cold))

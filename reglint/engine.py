@@ -325,17 +325,20 @@ def _cross_calls(
 
     tree, module_facts = parsed.get("tree"), parsed.get("facts")
     if tree is None or module_facts is None:
+        # Not measured: the bounds protect libcst, and this analysis is CPython's
+        # tree only (a tree too deep for it is caught below).
         tree = parsed.get("unmeasured tree") or python_tree(source, path, measured=False)
         if isinstance(tree, Finding):
             return []
-        module_facts = facts(tree, source)
-        if module_facts.refusal is not None:
+        module_facts = facts(tree)
+    try:
+        if not cross_call_sites(tree, module_facts, path, index):
             return []
-    if not cross_call_sites(tree, module_facts, path, index):
-        return []
-    from .crosscall import check
+        from .crosscall import check
 
-    found = check(source, path, tree, settings, codes)
+        found = check(source, path, tree, settings, codes)
+    except (RecursionError, MemoryError):
+        return []  # deeper than the analysis can follow: each call was judged alone
     if not found:
         return []
     lines = _NEWLINE.split(source)
