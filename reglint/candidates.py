@@ -362,11 +362,42 @@ def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: Project
             for node in ast.walk(value):
                 if not isinstance(node, ast.Name) or node.id in ("None", "True", "False"):
                     continue
+                if _plain_constant(f, node.id):
+                    continue
                 if node.id in f.assigned or node.id in f.bound or _annotated(f, node.id):
                     return True
                 if any(index.is_project_name(path, q) for q in imported.get(node.id, ())):
                     return True
     return False
+
+
+def number_literal(expr: ast.expr) -> bool:
+    """``1e-4``, ``-1``: a factor the single-call rules judge as written."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        expr = expr.operand
+    return type(expr) is ast.Constant and type(expr.value) in (int, float)
+
+
+def _plain_constant(f: ModuleFacts, name: str) -> bool:
+    """``REG = regularizers.L2(1e-4)`` (every assignment of ``name`` in the module):
+    a regularizer whose factors are written as numbers, which RL003 judges at
+    that call, or a string every Keras reads as a positive penalty. The
+    cross-call analysis has nothing to add about a layer given it."""
+    values = f.assigned_values(name)
+    if not values or name in f.bound or _annotated(f, name):
+        return False
+    for value in values:
+        if isinstance(value, ast.Constant) and value.value in _PLAIN_STRINGS:
+            continue
+        if not isinstance(value, ast.Call):
+            return False
+        found = f.callee_names(value)
+        if found is None or found[0].isdisjoint(_REGULARIZERS):
+            return False
+        arguments = [*value.args, *(k.value for k in value.keywords)]
+        if any(k.arg is None for k in value.keywords) or not all(map(number_literal, arguments)):
+            return False
+    return True
 
 
 def _dotted(func: ast.expr, imported: Container[str], assigned: Container[str]) -> str | None:

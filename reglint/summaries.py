@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import catalog
+from .candidates import number_literal
 from .keras_names import keras_symbol
 from .semantic import Scope, SemanticModel
 
@@ -286,7 +287,7 @@ class ModuleAnalysis:
         factor_names = [p for p in params if p != "mode"]
         factors: dict[str, Value] = {}
         opaque = False
-        literal = all(_number_literal(a) for a in [*call.args, *(k.value for k in call.keywords)])
+        literal = all(number_literal(a) for a in [*call.args, *(k.value for k in call.keywords)])
         for index, arg in enumerate(call.args):
             if isinstance(arg, ast.Starred):
                 opaque = True
@@ -665,10 +666,3 @@ def _calls(
         ):
             inner = model.scope_of(node) or where
         stack.extend((c, inner) for c in reversed(list(ast.iter_child_nodes(node))))
-
-
-def _number_literal(expr: ast.expr) -> bool:
-    """``1e-4``, ``-1``: a factor the single-call rules judge as written."""
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
-        expr = expr.operand
-    return isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float))

@@ -306,3 +306,28 @@ def make_synthetic(tmp_path: Path) -> Path:
         (pkg / name).parent.mkdir(parents=True, exist_ok=True)
         (pkg / name).write_text(text)
     return pkg
+
+
+@pytest.mark.parametrize(
+    ("constant", "gated"),
+    [
+        ("REG = regularizers.L2(1e-4)", False),  # RL003 judges the call itself
+        ("REG = regularizers.l2(0.0)", False),  # reported once, at that call
+        ("REG = 'l2'", False),
+        ("REG = 'l1_l2'", True),  # a zero string: only a use shows it
+        ("REG = regularizers.l2(DECAY)", True),  # the factor comes through a name
+        ("REG = None", True),
+    ],
+)
+def test_a_layer_given_a_plain_regularizer_constant_is_not_followed(tmp_path, constant, gated):
+    source = (
+        f"from keras import layers, regularizers\nDECAY = 0.0\n{constant}\n"
+        "x = layers.Dense(3, kernel_regularizer=REG)\n"
+    )
+    tree = ast.parse(source)
+    index = ProjectIndex(str(tmp_path), {})
+    assert cross_call_sites(tree, facts(tree), str(tmp_path / "m.py"), index) is gated
+    # and the analysis run without the gate agrees: nothing to report when not gated
+    settings = Settings(root=tmp_path, options={"cross-calls": True})
+    found = crosscall.check(source, str(tmp_path / "m.py"), tree, settings, ["RL001", "RL003"])
+    assert gated or found == []
