@@ -27,6 +27,7 @@ from . import noqa
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
 from .registry import RuleInfo, enabled_infos, rule_classes
+from .triggers import Text
 
 if TYPE_CHECKING:
     import ast
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 _R = TypeVar("_R")
 
 SYNTAX_ERROR = "RL000"
-_KERAS_TEXT = re.compile(r"keras")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Ask each triggered rule's ``candidates`` test on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
@@ -60,13 +60,14 @@ def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
 
 
 def triggered_rules(source: str, rules: Iterable[_R]) -> list[_R]:
-    """The rules (classes or :class:`RuleInfo`) whose cheap text test matches;
+    """The rules (classes or :class:`RuleInfo`) whose cheap text test passes;
     the rest cannot fire here."""
-    has_keras = _KERAS_TEXT.search(source) is not None
+    text = Text(source)
+    has_keras = "keras" in source
     return [
         r
         for r in rules
-        if r.code != SYNTAX_ERROR and (has_keras or not r.needs_keras) and r.trigger.search(source)
+        if r.code != SYNTAX_ERROR and (has_keras or not r.needs_keras) and r.trigger.passes(text)
     ]
 
 
@@ -96,21 +97,37 @@ def lint_source(
     cross = [c for c in _CROSS_CODES if c in codes] if following else []
     if not (to_run or unused or cross) and SYNTAX_ERROR not in codes:
         return []
-    findings: list[Finding] = []
-    parsed: dict[str, Any] = {}
-    if to_run:
-        with _collector_paused():
-            findings = _lint(source, path, settings, enabled, to_run, unused, parsed, memo)
-    elif SYNTAX_ERROR in codes:
-        findings = _syntax_check(source, path, unused, parsed)
-    if cross and not any(f.code == SYNTAX_ERROR for f in findings):
-        with _collector_paused():
-            findings += _cross_calls(source, path, settings, cross, parsed)
-        findings.sort(key=Finding.sort_key)
+    with _collector_paused():
+        findings = _findings(source, path, settings, enabled, to_run, unused, cross, memo, codes)
     if unused is not None:
         from .registry import rule_infos
 
         findings += noqa.unused_directives(source, path, unused, codes, rule_infos())
+        findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _findings(
+    source: str,
+    path: str,
+    settings: Settings,
+    enabled: Sequence,
+    to_run: list,
+    unused: noqa.Suppressions | None,
+    cross: list[str],
+    memo: ParseMemo | None,
+    codes: set[str],
+) -> list[Finding]:
+    """The rules' and the cross-call analysis's findings. Called with the
+    collector paused: the trees it builds are released before it runs again."""
+    findings: list[Finding] = []
+    parsed: dict[str, Any] = {}
+    if to_run:
+        findings = _lint(source, path, settings, enabled, to_run, unused, parsed, memo)
+    elif SYNTAX_ERROR in codes:
+        findings = _syntax_check(source, path, unused, parsed)
+    if cross and not any(f.code == SYNTAX_ERROR for f in findings):
+        findings += _cross_calls(source, path, settings, cross, parsed)
         findings.sort(key=Finding.sort_key)
     return findings
 
@@ -120,8 +137,7 @@ def _syntax_check(
 ) -> list[Finding]:
     """RL000 for a file no other rule needs parsed: CPython's parser is the
     cheapest sound test (a bytecode ``compile`` costs more, a tokenizer misses errors)."""
-    with _collector_paused():
-        tree = python_tree(source, path, measured=False)
+    tree = python_tree(source, path, measured=False)
     if not isinstance(tree, Finding):
         parsed["unmeasured tree"] = tree
         return []
@@ -375,7 +391,8 @@ def _run(
 ) -> list[Finding]:
     """``positions_of``: the buffer's piecewise positions (language server);
     else, with CPython's ``tree`` of ``source`` and the ``text`` libcst parsed,
-    only the top-level statements holding a finding are generated again."""
+    only the statements holding a finding (top-level, or a top-level class's
+    members) are generated again."""
     from .limits import MAX_FINDINGS_PER_RULE
     from .names import ImportTable, ImportTracker
     from .positions import node_positions
@@ -451,8 +468,8 @@ def _positions(
         return whole([*(r.node for r in reports), *([anchor] if anchor is not None else [])])
     placed = [(r.node, r.statement) for r in reports if r.statement is not None]
     if anchor is not None:
-        placed.append((anchor, next(i for i, s in enumerate(module.body) if s is anchor)))
-    found = positions_by_statement(module, rows, placed)  # type: ignore[arg-type]
+        placed.append((anchor, (next(i for i, s in enumerate(module.body) if s is anchor),)))
+    found = positions_by_statement(module, rows, placed)
     rest = [r.node for r in reports if r.statement is None]
     if rest:  # reported from ``leave_Module``
         found.update(whole(rest))

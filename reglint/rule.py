@@ -8,7 +8,6 @@ with the bad and good examples of the rule's document in ``rules/``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
@@ -20,8 +19,9 @@ import libcst as cst
 if TYPE_CHECKING:
     from .config import Settings
     from .names import ImportTable
-    from .positions import Positions
+    from .positions import Place, Positions
     from .rule_info import CandidateTest, RuleInfo
+    from .triggers import Trigger
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,9 @@ class Report:
     fix_message: str | None = None
     imports: tuple[str, ...] = ()  # import lines the fix needs, added at the top if absent
     unsafe: bool = False
-    #: Index in ``module.body`` of the top-level statement the traversal was in
-    #: (None: reported from ``leave_Module``); positions are generated for it alone.
-    statement: int | None = None
+    #: Where the traversal was (:data:`reglint.positions.Place`; None: in
+    #: ``leave_Module``): positions are generated for that statement alone.
+    statement: Place | None = None
 
 
 @dataclass
@@ -72,8 +72,8 @@ class LintContext:
     settings: Settings
     module: cst.Module | None = None
     positions: Positions | None = None
-    #: The top-level statement the traversal is in (set by :func:`reglint.walk.walk`).
-    statement: int | None = None
+    #: The statement the traversal is in (set by :func:`reglint.walk.walk`).
+    statement: Place | None = None
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The 1-based row where ``node`` starts (a code generation; use sparingly)."""
@@ -93,7 +93,7 @@ class Rule(cst.BatchableCSTVisitor):
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    trigger: ClassVar[re.Pattern[str]]
+    trigger: ClassVar[Trigger]
     needs_keras: ClassVar[bool]
     default_enabled: ClassVar[bool]
     candidates: ClassVar[CandidateTest | None]

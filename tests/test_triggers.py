@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reglint import catalog
-from reglint.rule_info import any_word
+from reglint.triggers import Literals, Pattern, Text, Words
 from reglint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,46 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("text", TEXTS)
-def test_any_word_matches_like_word_boundaries(text):
+NON_ASCII = [
+    "é = Dense(4)",
+    "Denseé(4)",
+    "# ünïcode\nx = L2(0.1)\n",
+    "café_Dense(1)",
+]
+
+
+@pytest.mark.parametrize("text", [*TEXTS, *NON_ASCII])
+def test_words_pass_like_word_boundaries(text):
     names = [*catalog.KERNEL_LAYERS, *catalog.REGULARIZERS]
     slow = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b")
-    fast = re.compile(any_word(names))
-    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)]
+    assert Words(names).search(text) == bool(slow.search(text))
+
+
+@pytest.mark.parametrize("text", ["# Dense→Dense", "x = 'Dense→'", "Dense\u00a0(1)"])
+def test_a_word_beside_a_non_ascii_symbol_is_longer_than_a_regex_word(text):
+    """The documented difference: Python puts no such symbol beside an
+    identifier outside comments and strings (in code it is a syntax error)."""
+    assert re.search(r"\bDense\b", text)
+    assert not Words(["Dense"]).search(text)
+    with pytest.raises(SyntaxError):
+        compile("Dense\u00a0(1)", "<t>", "exec")
+
+
+def test_text_computes_its_words_once():
+    text = Text("x = layers.Dense(4)")
+    assert text.words is text.words
+    assert Words(["Dense"]).passes(text) and not Words(["Conv2D"]).passes(text)
+
+
+def test_literals_and_patterns():
+    assert Literals("train_step").search("def custom_train_step(self):")
+    assert Literals("regul", ignore_case=True).search("Dense(W_Regularizer=l2)")
+    assert not Literals("regul", ignore_case=True).search("Dense(4)")
+    with pytest.raises(ValueError):
+        Literals("Regul", ignore_case=True)
+    assert Pattern(r"l(?<!\wl)\s*=(?!=)").search("l2(l = 0.1)")
+    assert not Pattern(r"regulari[sz]er", literal="regulari").search("regularize")
+    assert (Words(["Dense"]) | Literals("add_loss")).search("self.add_loss(x)")
 
 
 @pytest.mark.parametrize(

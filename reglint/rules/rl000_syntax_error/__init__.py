@@ -5,14 +5,13 @@ The check and its examples are in :mod:`.rule`.
 
 from __future__ import annotations
 
-import re
-
 from ...rule_info import RuleInfo
+from ...triggers import Never
 
 INFO = RuleInfo(
     code="RL000",
     name="syntax-error",
     summary="the file cannot be parsed; the other files are still linted",
-    trigger=re.compile(r"(?!)"),
+    trigger=Never(),
     needs_keras=False,
 )

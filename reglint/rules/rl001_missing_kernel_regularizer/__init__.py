@@ -6,11 +6,11 @@ The check and its examples are in :mod:`.rule`.
 from __future__ import annotations
 
 import ast
-import re
 
 from ... import catalog
 from ...candidates import ModuleFacts, Options, has_star, passed
-from ...rule_info import RuleInfo, any_word
+from ...rule_info import RuleInfo
+from ...triggers import Words
 
 
 def missing_kernel_regularizer(
@@ -44,7 +44,7 @@ INFO = RuleInfo(
     code="RL001",
     name="missing-kernel-regularizer",
     summary="Keras layer built without a regularizer on its kernel-type weight",
-    trigger=re.compile(any_word(catalog.KERNEL_LAYERS)),
+    trigger=Words(catalog.KERNEL_LAYERS),
     fixable=True,
     candidates=missing_kernel_regularizer,
     option_names=("require-recurrent",),

@@ -5,17 +5,16 @@ The check and its examples are in :mod:`.rule`.
 
 from __future__ import annotations
 
-import re
-
 from ... import catalog
 from ...candidates import regularizer_values
-from ...rule_info import RuleInfo, any_word
+from ...rule_info import RuleInfo
+from ...triggers import Words
 
 INFO = RuleInfo(
     code="RL003",
     name="ineffective-regularization-factor",
     summary="a regularizer whose penalty is zero or negative (or outside the configured range)",
-    trigger=re.compile(any_word({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS})),
+    trigger=Words({*catalog.REGULARIZERS, *catalog.ZERO_STRING_IDENTIFIERS}),
     candidates=regularizer_values,
     option_names=("factor-min", "factor-max"),
 )

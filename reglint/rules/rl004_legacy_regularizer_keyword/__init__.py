@@ -5,14 +5,13 @@ The check and its examples are in :mod:`.rule`.
 
 from __future__ import annotations
 
-import re
-
 from ...rule_info import RuleInfo
+from ...triggers import Pattern
 
 INFO = RuleInfo(
     code="RL004",
     name="legacy-regularizer-keyword",
     summary="`l2(l=...)` / `l1(l=...)`: the keyword Keras 3 removed",
-    trigger=re.compile(r"l(?<!\wl)\s*=(?!=)"),
+    trigger=Pattern(r"l(?<!\wl)\s*=(?!=)"),
     fixable=True,
 )

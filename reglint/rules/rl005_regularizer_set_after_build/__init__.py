@@ -6,11 +6,11 @@ The check and its examples are in :mod:`.rule`.
 from __future__ import annotations
 
 import ast
-import re
 
 from ... import catalog
 from ...candidates import ModuleFacts, Options
 from ...rule_info import RuleInfo
+from ...triggers import Literals
 
 _WEIGHT_ARGS = catalog.WEIGHT_REGULARIZER_ARGS
 
@@ -80,7 +80,7 @@ INFO = RuleInfo(
     code="RL005",
     name="regularizer-set-after-build",
     summary="weight regularizer assigned to an existing layer: no effect on its built weights",
-    trigger=re.compile(r"_regularizer"),
+    trigger=Literals("_regularizer"),
     needs_keras=False,
     candidates=regularizer_set_after_build,
 )

@@ -13,11 +13,11 @@ See ``rules/RL006.md`` for the heuristic. The check and its examples are in
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Container
 
 from ...candidates import ModuleFacts, Options, iter_nodes
 from ...rule_info import RuleInfo
+from ...triggers import Literals
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 
@@ -103,8 +103,8 @@ INFO = RuleInfo(
     code="RL006",
     name="custom-loop-drops-regularization",
     summary="custom training step whose loss never receives the model's regularization losses",
-    trigger=re.compile(
-        r"GradientTape|train_step|compiled_loss|trainable_variables|trainable_weights"
+    trigger=Literals(
+        "GradientTape", "train_step", "compiled_loss", "trainable_variables", "trainable_weights"
     ),
     # A module that imports its model from another one need not mention Keras;
     # an unseen model counts only in one that does (:mod:`.models`).

@@ -6,11 +6,11 @@ The check and its examples are in :mod:`.rule`.
 from __future__ import annotations
 
 import ast
-import re
 
 from ... import catalog
 from ...candidates import ModuleFacts, Options
 from ...rule_info import RuleInfo
+from ...triggers import Literals
 
 
 def regularizer_keyword_not_accepted(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
@@ -40,7 +40,7 @@ INFO = RuleInfo(
     code="RL007",
     name="regularizer-argument-not-accepted",
     summary="a `*_regularizer` keyword (or a misspelling) that the layer does not take",
-    trigger=re.compile(catalog.REGULARIZER_KEYWORD_STEM, re.IGNORECASE),
+    trigger=Literals(catalog.REGULARIZER_KEYWORD_STEM, ignore_case=True),
     fixable=True,
     candidates=regularizer_keyword_not_accepted,
 )

@@ -6,10 +6,10 @@ The check and its examples are in :mod:`.rule`.
 from __future__ import annotations
 
 import ast
-import re
 
 from ...candidates import ModuleFacts, Options
 from ...rule_info import RuleInfo
+from ...triggers import Literals
 
 
 def late_bound_add_loss(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
@@ -31,7 +31,7 @@ INFO = RuleInfo(
     code="RL008",
     name="late-bound-add-loss-lambda",
     summary="add_loss(lambda: ...) in a loop reads the loop variable late: one layer penalized",
-    trigger=re.compile(r"add_loss"),
+    trigger=Literals("add_loss"),
     needs_keras=False,
     fixable=True,
     candidates=late_bound_add_loss,

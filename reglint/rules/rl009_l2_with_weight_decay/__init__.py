@@ -5,14 +5,13 @@ The check and its examples are in :mod:`.rule`.
 
 from __future__ import annotations
 
-import re
-
 from ...rule_info import RuleInfo
+from ...triggers import Literals
 
 INFO = RuleInfo(
     code="RL009",
     name="l2-with-weight-decay",
     summary="L2 regularization and optimizer weight decay on the same weights",
-    trigger=re.compile(r"weight_decay|Adam[Ww]|adam[Ww]"),
+    trigger=Literals("weight_decay", "AdamW", "Adamw", "adamW", "adamw"),
     default_enabled=False,
 )

@@ -6,11 +6,11 @@ The check and its examples are in :mod:`.rule`.
 from __future__ import annotations
 
 import ast
-import re
 
 from ... import catalog
 from ...candidates import ModuleFacts, Options, iter_nodes
 from ...rule_info import RuleInfo
+from ...triggers import Literals, Pattern
 
 _LEGACY_ENV = catalog.LEGACY_KERAS_ENV
 
@@ -76,9 +76,10 @@ INFO = RuleInfo(
     # `python,` or an import's last name; each alternative starts with a literal
     # and checks what precedes "python" by a lookbehind, so `re` scans for
     # literals (eight times faster than `\.python|\bpython...`).
-    trigger=re.compile(
-        r"(?m)tf_keras|TF_USE_LEGACY_KERAS|python(?:(?<=\.python)\b"
-        r"|(?<!\wpython)\s*(?:as\b|[,)\\#;])|(?<![\w`]python)[ \t]*$)"
+    trigger=Literals("tf_keras", "TF_USE_LEGACY_KERAS")
+    | Pattern(
+        r"(?m)python(?:(?<=\.python)\b|(?<!\wpython)\s*(?:as\b|[,)\\#;])|(?<![\w`]python)[ \t]*$)",
+        literal="python",
     ),
     candidates=mixed_keras_flavors,
 )

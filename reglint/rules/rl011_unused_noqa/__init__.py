@@ -5,15 +5,14 @@ The check and its examples are in :mod:`.rule`.
 
 from __future__ import annotations
 
-import re
-
 from ...rule_info import RuleInfo
+from ...triggers import Never
 
 INFO = RuleInfo(
     code="RL011",
     name="unused-noqa",
     summary="a `# noqa: RLnnn` directive that suppresses nothing",
-    trigger=re.compile(r"(?!)"),
+    trigger=Never(),
     needs_keras=False,
     default_enabled=False,
     fixable=True,
