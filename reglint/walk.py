@@ -13,8 +13,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from .positions import Place
 
 _Fn = Callable[[cst.CSTNode], object]
 _FIELD_ORDER: dict[type, tuple[str, ...]] = {}
@@ -168,15 +172,20 @@ _ENTERABLE = {skip: _Enterable(skip) for skip in ((), TRIVIA)}
 def walk(
     module: cst.Module,
     visitors: Sequence[cst.BatchableCSTVisitor],
-    on_statement: Callable[[int | None], object] | None = None,
+    on_statement: Callable[[Place | None], object] | None = None,
 ) -> None:
     """Call every visitor's ``visit_X``/``leave_X`` over ``module``, depth first;
-    ``on_statement(i)`` as the walk enters ``module.body[i]`` (None: leaves the last)."""
+    ``on_statement(place)`` as the walk enters the statement at ``place``
+    (:data:`reglint.positions.Place`: ``(i,)`` for ``module.body[i]``, ``(i, j)``
+    for a member of a top-level class, then ``(i,)`` again after it; None:
+    after the last statement)."""
     tables, skip = _tables(visitors)
     enterable = _ENTERABLE[skip]
     pairs = list(zip(tables, visitors, strict=True))
     dispatch: dict[type, tuple[tuple[_Fn, ...], tuple[_Fn, ...], tuple[str, ...]]] = {}
     leave_marker = object()
+    #: id of a top-level class's body -> the class's index in ``module.body``.
+    class_bodies: dict[int, int] = {}
     stack: list[object] = [module]
     while stack:
         item = stack.pop()
@@ -209,8 +218,18 @@ def walk(
                 children.extend(c for c in value if enterable[type(c)])
             elif enterable[kind]:
                 children.append(value)
-        if on_statement is not None and node is module:
-            children = _marked(children, module, on_statement, leave_marker)
+        if on_statement is not None:
+            if node is module:
+                children = _marked(children, module, on_statement, leave_marker)
+                class_bodies = {
+                    id(s.body): i
+                    for i, s in enumerate(module.body)
+                    if type(s) is cst.ClassDef and type(s.body) is cst.IndentedBlock
+                }
+            elif id(node) in class_bodies:
+                children = _members(
+                    children, node, class_bodies[id(node)], on_statement, leave_marker
+                )
         stack.extend(reversed(children))
 
 
@@ -227,10 +246,31 @@ def _marked(
     for child in children:
         at = index.get(id(child))
         if at is not None:
-            marked.append((module, (lambda _, i=at: on_statement(i),), marker))
+            marked.append((module, (lambda _, i=at: on_statement((i,)),), marker))
         marked.append(child)
         if at is not None and at == len(module.body) - 1:
             marked.append((module, (lambda _: on_statement(None),), marker))
+    return marked
+
+
+def _members(
+    children: list[object],
+    block: cst.IndentedBlock,
+    at: int,
+    on_statement: Callable[[Place | None], object],
+    marker: object,
+) -> list[object]:
+    """A top-level class body's children, each of its statements between a
+    call of ``on_statement((at, j))`` and one of ``on_statement((at,))``."""
+    index = {id(s): j for j, s in enumerate(block.body)}
+    marked: list[object] = []
+    back = (block, (lambda _: on_statement((at,)),), marker)
+    for child in children:
+        j = index.get(id(child))
+        if j is None:
+            marked.append(child)
+            continue
+        marked += [(block, (lambda _, j=j: on_statement((at, j)),), marker), child, back]
     return marked
 
 

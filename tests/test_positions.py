@@ -1,7 +1,8 @@
 """Positions generated statement by statement are those of the whole module.
 
-``reglint check`` generates code again only for the top-level statements that
-hold a finding (``positions.positions_by_statement``), with each statement's
+``reglint check`` generates code again only for the statements (top-level, or
+members of a top-level class) that hold a finding
+(``positions.positions_by_statement``), with each statement's
 first row read off CPython's tree; this must agree, node for node, with one
 code generation of the whole module (``positions.node_positions``), also on a
 slice (dropped definitions blank) and on the odd layouts below.
@@ -31,13 +32,24 @@ ODD = [
     "import a\nimport b\n",
     "try:\n    f(1)\nexcept E:\n    f(2)\nfinally:\n    f(3)\nwhile f(4): f(5)\n",
 ]
+#: Classes whose members are generated alone.
+CLASSES = [
+    "class T(Base):\n    # leading comment\n\n    @deco(\n        f(1),\n    )\n"
+    "    def test_a(self):\n        x = f(\n  2)  # continued less indented\n"
+    '        s = """\nf(3)\n"""\n        return g(x, s)\n\n    a = f(4); b = f(5)\n'
+    "    class Inner:\n        y = f(6)\n    # trailing comment\n\nz = f(7)\n",
+    "class Tabs:\n\tdef m(self):\n\t\treturn f(1)\n\n\tn = f(2)\n",
+    "class Suite: x = f(1)\nclass Empty:\n    pass\nclass Doc:\n    'd'\n    y = f(2)\n",
+    "if True:\n    class NotTop:\n        def m(self):\n            return f(1)\n",
+    "class W:\n  def two(self):\n      return f(\n          1)\n  @property\n  def p(self): return f(2)\n",
+]
 
 
 class _Calls(cst.BatchableCSTVisitor):
     def __init__(self) -> None:
         super().__init__()
-        self.statement: int | None = None
-        self.found: list[tuple[cst.CSTNode, int | None]] = []
+        self.statement: tuple[int, ...] | None = None
+        self.found: list[tuple[cst.CSTNode, tuple[int, ...] | None]] = []
 
     def visit_Call(self, node: cst.Call) -> None:
         self.found.append((node, self.statement))
@@ -56,7 +68,12 @@ def _compare(text: str, tree: ast.Module) -> int:
     assert len(nodes) == len(calls.found)
     whole = node_positions(module, [n for n, _ in nodes])
     assert positions_by_statement(module, rows, nodes) == whole
-    return len(nodes)
+    for node, place in nodes:  # each found in its own piece, not by the fallback
+        if len(place) > 1:
+            assert rows.row(place) is not None
+            piece = module.body[place[0]].body.body[place[1]]
+            assert id(node) in node_positions(module, [node], piece, rows.indent(place[0]))
+    return len(nodes), sum(len(place) > 1 for _, place in nodes)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -65,9 +82,33 @@ def test_fixture_positions(path):
     _compare(text, ast.parse(text))
 
 
+def test_fixtures_place_nodes_in_class_members():
+    placed = [
+        _compare(p.read_text(encoding="utf-8"), ast.parse(p.read_bytes()))[1] for p in SOURCES
+    ]
+    assert sum(placed) > 0
+
+
 @pytest.mark.parametrize("text", ODD)
 def test_odd_layouts(text):
-    assert _compare(text, ast.parse(text)) > 0
+    assert _compare(text, ast.parse(text))[0] > 0
+
+
+@pytest.mark.parametrize("text", CLASSES)
+def test_class_members(text):
+    nodes, in_members = _compare(text, ast.parse(text))
+    assert nodes > 0
+    assert in_members > 0 or "NotTop" in text
+
+
+def test_a_slice_of_a_class_lines_up_with_the_source_tree():
+    source = CLASSES[0]
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    method = next(s for s in tree.body[0].body if isinstance(s, ast.FunctionDef))
+    for row in range(method.decorator_list[0].lineno, method.end_lineno + 1):
+        lines[row - 1] = ""  # blank out the method, as slicing does
+    assert _compare("\n".join(lines), tree)[1] > 0
 
 
 def test_a_slice_lines_up_with_the_source_tree():
@@ -78,7 +119,7 @@ def test_a_slice_lines_up_with_the_source_tree():
     first = min(d.lineno for d in f_def.decorator_list)
     for row in range(first, f_def.end_lineno + 1):  # blank out `f`, as slicing does
         lines[row - 1] = ""
-    assert _compare("\n".join(lines), tree) > 0
+    assert _compare("\n".join(lines), tree)[0] > 0
 
 
 def test_trees_that_do_not_line_up_are_refused():
