@@ -229,14 +229,16 @@ def facts(tree: ast.Module, source: str | None = None) -> ModuleFacts:
     return ModuleFacts(tree, source)
 
 
-def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
-    """RL002/RL003: a regularizer call, or a layer call passing a regularizer
-    argument (by keyword, or positionally for catalog layers), unless plainly
-    fine: every factor a positive number literal (and no ``factor-min``/
+def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> list[ast.Call]:
+    """RL002/RL003: the regularizer calls, and layer calls passing a regularizer
+    argument (by keyword, or positionally for catalog layers), that are not
+    plainly fine: every factor a positive number literal (and no ``factor-min``/
     ``factor-max`` range to check), every regularizer argument a call (judged
     as a regularizer call itself), ``None`` or a string every Keras reads as a
-    positive penalty (``"l2"``)."""
+    positive penalty (``"l2"``). A call of a name bound elsewhere (an alias, a
+    ``partial``) is a site whatever its arguments."""
     ranged = options.get("factor-min") is not None or options.get("factor-max") is not None
+    sites = []
     for call in f.calls:
         found = f.callee_names(call)
         if found is None:
@@ -246,13 +248,13 @@ def regularizer_values(tree: ast.Module, f: ModuleFacts, options: Options) -> bo
         layers = [n for n in names if n in _LAYERS]
         if not (regularizers or layers):
             continue
-        if aliased:
-            return True
-        if regularizers and (ranged or not all(_plain_factors(call, n) for n in regularizers)):
-            return True
-        if layers and not _plain_regularizer_arguments(call, layers, ranged):
-            return True
-    return False
+        if (
+            aliased
+            or (regularizers and (ranged or not all(_plain_factors(call, n) for n in regularizers)))
+            or (layers and not _plain_regularizer_arguments(call, layers, ranged))
+        ):
+            sites.append(call)
+    return sites
 
 
 def _positive_number(expr: ast.expr) -> bool:
