@@ -10,22 +10,27 @@ the linted tree stays unknown. A module is read and analyzed at most once per
 process, only when a call or a constant names it, and at most
 :data:`MAX_INDEX_MODULES` of them; each one read is recorded with its content
 digest in :attr:`ProjectIndex.consulted` (the result cache re-lints a file
-when one of those changed).
+when one of those changed). Within one run (:func:`one_run`: a ``lint_files``
+batch, one language-server lint) a module is stat-ed once and then trusted;
+outside one, each read stats it again.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import itertools
 import os
 import re
 from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .catalog import KERNEL_LAYERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any
 
     from .summaries import FunctionSummary, ModuleAnalysis, Value
@@ -36,21 +41,58 @@ MAX_INDEX_MODULES = 2000
 MAX_REEXPORTS = 8
 #: How many calls deep the text test follows a function before assuming it may build a layer.
 _MAX_TEXT_CALLS = 16
-_CALLED = re.compile(r"([A-Za-z_][\w.]*)[ \t]*\(")
-_TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
+#: A call's dotted name. The look-behind only skips the retries from inside a
+#: name, which match where the name's start does: the same matches, faster.
+_CALLED = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.]*)[ \t]*\(")
+#: The newline before the next top-level line.
+_TOP_LEVEL = re.compile(r"\n[^\s#)\]}]")
 _OUTSIDE = ("site-packages", "dist-packages")
-_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_NESTED_DEF = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_ASSIGNED = re.compile(r"^(\w+)[ \t]*([:=].*)", re.MULTILINE)
+_HINTS = ("Conv", "Dense", "Embedding", "GRU", "LSTM", "RNN", "Attention", "LocallyConnected")
+#: Each kernel layer name contains one of these: a text with none of them names none.
+_LAYER_HINTS = _HINTS + tuple(n for n in KERNEL_LAYERS if not any(h in n for h in _HINTS))
 _ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
 #: The start of a value that is data, never a function: a display, a literal, a lambda.
 _DATA = re.compile(r"""[{\['"\d]|-[ \t]*\d|lambda\b|[rRbBfFuU]{1,2}['"]""")
 _CALL_VALUE = re.compile(r"[A-Za-z_][\w.]*[ \t]*\(")
-_IMPORTS = re.compile(
-    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
-    r"|import[ \t]+([^\n#;]+))",
-    re.MULTILINE,
+
+
+class _AtLines:
+    """A pattern matched at each line start, as ``^pattern`` with ``re.MULTILINE``,
+    found by searching for the newlines instead (several times faster than
+    trying ``^`` at every position). No match of ``pattern`` may end with a newline."""
+
+    __slots__ = ("_first", "_rest")
+
+    def __init__(self, pattern: str) -> None:
+        self._first = re.compile(pattern)
+        self._rest = re.compile(r"\n(?:" + pattern + ")")
+
+    def finditer(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
+        """Each match, with the start of its line."""
+        first = self._first.match(text)
+        if first is not None:
+            yield 0, first
+        for found in self._rest.finditer(text, first.end() if first is not None else 0):
+            yield found.start() + 1, found
+
+    def findall(self, text: str) -> list[Any]:
+        """As :meth:`re.Pattern.findall`."""
+        first = self._first.match(text)
+        found = self._rest.findall(text, first.end() if first is not None else 0)
+        if first is not None:
+            groups = first.groups("")
+            found.insert(0, groups if len(groups) > 1 else groups[0] if groups else first[0])
+        return found
+
+
+_DEF = _AtLines(r"(?:async[ \t]+)?def[ \t]+(\w+)")
+_NESTED_DEF = _AtLines(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
+_ASSIGNED = _AtLines(r"(\w+)[ \t]*([:=].*)")
+_IMPORTS = _AtLines(
+    r"[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+([^\n#;]+))"
 )
+_F = TypeVar("_F", bound="Callable[..., Any]")
 
 
 class _Text:
@@ -66,12 +108,17 @@ class _Text:
         self._assigned: dict[str, list[str]] | None = None
         self._imports: dict[str, set[str]] | None = None
 
+    def called(self, start: int, end: int) -> Iterable[str]:
+        """The names a segment calls, each once (a second call of one adds
+        nothing to the verdict), found in place: a match never spans a newline."""
+        return dict.fromkeys(_CALLED.findall(self.text, start, end))
+
     def defs(self) -> dict[str, list[int]]:
         """Top-level ``def`` name -> where each such ``def`` starts."""
         if self._defs is None:
             self._defs = {}
-            for m in _DEF.finditer(self.text):
-                self._defs.setdefault(m.group(1), []).append(m.start())
+            for start, m in _DEF.finditer(self.text):
+                self._defs.setdefault(m.group(1), []).append(start)
         return self._defs
 
     def has_nested_def(self, name: str) -> bool:
@@ -119,6 +166,10 @@ class ProjectIndex:
         self._analyses: dict[tuple[str, str], ModuleAnalysis | None] = {}
         #: path -> (stat signature, text, digest) of each module read.
         self._texts: dict[str, tuple[tuple[int, int], str, str] | None] = {}
+        #: path as asked -> (the run it was stat-ed in, its absolute path, :meth:`_read`).
+        self._fresh: dict[str, tuple[int, str, tuple[tuple[int, int], str, str] | None]] = {}
+        #: importer -> its directory.
+        self._directories: dict[str, str] = {}
         #: (importing directory, dotted name) -> :meth:`_locate`.
         self._located: dict[tuple[str, str], tuple[str, str] | None] = {}
         #: (import bases, dotted name) -> :meth:`_locate`, for absolute names.
@@ -180,8 +231,8 @@ class ProjectIndex:
         read: tuple[tuple[int, int], str, str],
     ) -> bool:
         self._read(path)
-        if name not in read[1]:  # cheaper than, and implied by, the text test below
-            return False
+        if name not in self._table(path, read).defs() and name not in read[1]:
+            return False  # cheaper than, and implied by, the text test below
         if not self._function_may_build(path, name, 0):
             return False
         summary = self.function(importer, qualified)
@@ -220,9 +271,8 @@ class ProjectIndex:
 
     def _text_verdict(self, path: str, table: _Text, name: str, depth: int) -> bool:
         self.counters["text_verdicts"] += 1
-        text = table.text
         defs = table.defs()
-        segments = [_segment(text, start) for start in defs.get(name, ())]
+        segments = [(start, _segment_end(table.text, start)) for start in defs.get(name, ())]
         if not segments:
             if table.has_nested_def(name):
                 return self._may_build(path)
@@ -233,10 +283,10 @@ class ProjectIndex:
                 if (located := self._locate(path, qualified)) is not None
             )
         imports = None
-        for segment in segments:
-            if self._module_facts_text(segment):
+        for start, end in segments:
+            if _names_layer(table.text[start:end]):
                 return True
-            for called in _CALLED.findall(segment):
+            for called in table.called(start, end):
                 root, _, rest = called.partition(".")
                 if root == name and not rest:
                     continue
@@ -254,15 +304,10 @@ class ProjectIndex:
                     return True
         return False
 
-    @staticmethod
-    def _module_facts_text(text: str) -> bool:
-        names = [n for n in KERNEL_LAYERS if n in text]
-        return bool(names) and bool(re.search(r"\b(?:" + "|".join(names) + r")\b", text))
-
     def _replay(self, read: Mapping[str, str]) -> None:
-        for path, digest in read.items():
-            self.consulted[path] = digest
-            _record(path, digest)
+        self.consulted.update(read)
+        for found in _RECORDING:
+            found.update(read)
 
     def _may_build(self, start: str) -> bool:
         """Does ``start`` or a project module it imports (transitively) name a
@@ -307,10 +352,8 @@ class ProjectIndex:
         key = (path, found[2])
         facts = self._facts.get(key)
         if facts is None:
-            text = found[1]
-            names = [n for n in KERNEL_LAYERS if n in text]
-            named = bool(names) and bool(re.search(r"\b(?:" + "|".join(names) + r")\b", text))
-            facts = self._facts[key] = (named, tuple(self._imported(path, text)))
+            named = _names_layer(found[1])
+            facts = self._facts[key] = (named, tuple(self._imported(path, found[1])))
         return facts
 
     def _imported(self, path: str, text: str) -> list[str]:
@@ -348,11 +391,27 @@ class ProjectIndex:
 
     def _read(self, path: str) -> tuple[tuple[int, int], str, str] | None:
         """``(stat signature, text, digest)`` of a project module, recorded as
-        consulted; read again when its stat changed (a long-lived server)."""
+        consulted; stat-ed once per :func:`one_run`, at each read outside one,
+        and read again when its stat changed (a long-lived server)."""
+        fresh = self._fresh.get(path)
+        if fresh is not None and fresh[0] == _run and _run:
+            _, key, found = fresh
+        else:
+            key = os.path.abspath(path)
+            found = self._stat_read(key)
+            if _run:
+                self._fresh[path] = (_run, key, found)
+        if found is not None:
+            self.consulted[key] = found[2]
+            for recorded in _RECORDING:
+                recorded[key] = found[2]
+        return found
+
+    def _stat_read(self, key: str) -> tuple[tuple[int, int], str, str] | None:
         from .cache import content_digest
         from .source import SourceError, decode_source, read_bytes
 
-        key = os.path.abspath(path)
+        self.counters["stats"] += 1
         try:
             st = os.stat(key)
         except OSError:
@@ -368,9 +427,6 @@ class ProjectIndex:
             except (SourceError, OSError):
                 found = None
             self._texts[key] = found
-        if found is not None:
-            self.consulted[key] = found[2]
-            _record(key, found[2])
         return found
 
     # --- analyses -------------------------------------------------------------
@@ -445,18 +501,21 @@ class ProjectIndex:
     def _locate(self, importer: str, qualified: str) -> tuple[str, str] | None:
         """The project file and the name in it that ``qualified`` denotes (not read);
         it depends only on the importer's directory."""
-        key = (os.path.dirname(importer), qualified)
-        if key in self._located:
-            return self._located[key]
-        found = self._located[key] = self._find(importer, qualified)
-        return found
+        directory = self._directories.get(importer)
+        if directory is None:
+            directory = self._directories[importer] = os.path.dirname(importer)
+        key = (directory, qualified)
+        found = self._located.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._located[key] = self._find(importer, directory, qualified)
+        return found  # type: ignore[return-value]
 
-    def _find(self, importer: str, qualified: str) -> tuple[str, str] | None:
+    def _find(self, importer: str, directory: str, qualified: str) -> tuple[str, str] | None:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = [p for p in qualified[level:].split(".") if p]
         if len(parts) < 1:
             return None
-        bases = self._bases_for(importer, level)
+        bases = self._bases_for(importer, level) if level else _bases(directory, self.root)
         if level or _has_entry(bases[0], parts[0]):
             return self._search(bases, parts, level)
         # the importer's own directory holds nothing of the name: the answer is
@@ -474,9 +533,10 @@ class ProjectIndex:
                     return (found, parts[-1]) if self._inside(found) else None
                 if found is not None:
                     break  # ``pkg.mod.sub.f``: a submodule not found
-            init = os.path.join(base, "__init__.py")
-            if level and len(parts) == 1 and os.path.isfile(init) and self._inside(init):
-                return init, parts[0]  # ``from . import f`` in a package
+            if level and len(parts) == 1:
+                init = os.path.join(base, "__init__.py")
+                if os.path.isfile(init) and self._inside(init):
+                    return init, parts[0]  # ``from . import f`` in a package
         return None
 
     def _bases_for(self, importer: str, level: int) -> Sequence[str]:
@@ -495,13 +555,22 @@ class ProjectIndex:
         return _bases(os.path.dirname(importer), self.root)
 
 
-def _segment(text: str, start: int) -> str:
-    """From a top-level ``def`` at ``start`` to the next top-level line."""
+def _segment_end(text: str, start: int) -> int:
+    """The segment of a top-level ``def`` at ``start`` runs to the next top-level
+    line (it ends after a newline) or to the end of the text."""
     line_end = text.find("\n", start)
     if line_end < 0:
-        return text[start:]
-    found = _TOP_LEVEL.search(text, line_end + 1)
-    return text[start : found.start() if found else len(text)]
+        return len(text)
+    found = _TOP_LEVEL.search(text, line_end)
+    return found.start() + 1 if found else len(text)
+
+
+def _names_layer(text: str) -> bool:
+    """Does ``text`` name a kernel layer (a whole word)?"""
+    if not any(hint in text for hint in _LAYER_HINTS):
+        return False
+    names = [n for n in KERNEL_LAYERS if n in text]
+    return bool(names) and bool(re.search(r"\b(?:" + "|".join(names) + r")\b", text))
 
 
 def _import_map(text: str) -> dict[str, set[str]]:
@@ -529,6 +598,46 @@ def _import_map(text: str) -> dict[str, set[str]]:
 
 
 _RECORDING: list[dict[str, str]] = []
+_UNKNOWN = object()
+_RUNS = itertools.count(1)
+#: The current :func:`one_run` (0: none, every read stats the module).
+_run = 0
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """A trust window: within it each project module is stat-ed once, then its
+    text is trusted (an edit made meanwhile is seen by the next run). A
+    ``lint_files`` batch and each language-server lint is one run; a nested
+    one joins the outer one. Worker processes forked meanwhile inherit it."""
+    global _run
+    if _run:
+        yield
+        return
+    _run = next(_RUNS)
+    try:
+        yield
+    finally:
+        _run = 0
+
+
+def in_one_run(func: _F) -> _F:
+    """``func`` (for a generator function: its whole iteration) in :func:`one_run`."""
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def each(*args: Any, **kwargs: Any) -> Any:
+            with one_run():
+                yield from func(*args, **kwargs)
+
+        return each  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with one_run():
+            return func(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
 
 
 @contextmanager
@@ -541,11 +650,6 @@ def recording() -> Iterator[dict[str, str]]:
         yield found
     finally:
         _RECORDING.pop()  # nested: the innermost is last
-
-
-def _record(path: str, digest: str) -> None:
-    for found in _RECORDING:
-        found[path] = digest
 
 
 @lru_cache(maxsize=4096)

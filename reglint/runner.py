@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .engine import lint_source
 from .findings import Finding
+from .project_index import in_one_run
 from .source import SourceError, decode_source, read_bytes
 
 if TYPE_CHECKING:
@@ -227,6 +228,7 @@ def _execute(
             yield _isolated(job, settings, fix, context)
 
 
+@in_one_run
 def lint_files(
     files: Sequence[str],
     settings: Settings,

@@ -23,6 +23,7 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..config import ConfigError, Settings
 from ..findings import Finding
+from ..project_index import in_one_run
 from ..reparse import ParseMemo
 from . import actions
 from .convert import Text, diagnostic
@@ -352,7 +353,7 @@ class ReglintServer(LanguageServer):
         once; any other exception is logged; either way the result is None."""
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._worker, work, *args)
+            return await loop.run_in_executor(self._worker, in_one_run(work), *args)
         except ConfigError as exc:
             message = f"reglint: {exc}"
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, message))
