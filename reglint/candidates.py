@@ -95,6 +95,8 @@ class ModuleFacts:
                         for last in _value_names(node.value):
                             self._bind(target.id, last)
         self.refusal = walk.refusal if isinstance(walk, limits.MeasuredWalk) else None
+        #: The module's text, when given: a stage may test it before walking the tree.
+        self.source = source
         self._expanded: dict[str, frozenset[str]] = {}
         self._values: dict[str, list[ast.expr]] | None = None
 

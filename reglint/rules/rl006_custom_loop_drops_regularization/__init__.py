@@ -13,6 +13,7 @@ See ``rules/RL006.md`` for the heuristic. The check and its examples are in
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Container
 
 from ...candidates import ModuleFacts, Options, iter_nodes
@@ -20,6 +21,11 @@ from ...rule_info import RuleInfo
 from ...triggers import Literals
 
 _VARIABLES = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
+#: An attribute of :data:`_VARIABLES` as written: a dot, then (past spaces, line
+#: continuations and, inside brackets, comments) the name.
+_VARIABLES_TEXT = re.compile(
+    r"\.(?:\s|\\|#[^\n]*)*(?:trainable_variables|trainable_weights|variables|weights)\b"
+)
 
 
 def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
@@ -32,6 +38,8 @@ def gradient_calls(tree: ast.Module, f: ModuleFacts, options: Options) -> bool:
     rule reports only where it finds one. Each way needs a model's variables
     named somewhere in the module (an attribute such as ``.trainable_variables``):
     without one, nothing else is looked at."""
+    if f.source is not None and not _VARIABLES_TEXT.search(f.source):
+        return False  # a cheaper test of the text first: ``.`` then the attribute
     if not any(isinstance(n, ast.Attribute) and n.attr in _VARIABLES for n in iter_nodes(tree)):
         return False
     values: dict[str, list[ast.expr]] = {}

@@ -26,7 +26,9 @@ def mixed_keras_flavors(tree: ast.Module, f: ModuleFacts, options: Options) -> b
         return False
     if "tf_keras" in roots:
         return True
-    return tensorflow and (_names_legacy_env(tree) or _python_keras(tree))
+    text = f.source
+    legacy_env = text is None or _LEGACY_ENV in text  # a string or keyword names it verbatim
+    return tensorflow and ((legacy_env and _names_legacy_env(tree)) or _python_keras(tree))
 
 
 def _names_legacy_env(tree: ast.Module) -> bool:
