@@ -50,6 +50,7 @@ _OUTSIDE = ("site-packages", "dist-packages")
 _HINTS = ("Conv", "Dense", "Embedding", "GRU", "LSTM", "RNN", "Attention", "LocallyConnected")
 #: Each kernel layer name contains one of these: a text with none of them names none.
 _LAYER_HINTS = _HINTS + tuple(n for n in KERNEL_LAYERS if not any(h in n for h in _HINTS))
+_COMMENT = re.compile(r"#[^\n]*")
 _ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
 #: The start of a value that is data, never a function: a display, a literal, a lambda.
 _DATA = re.compile(r"""[{\['"\d]|-[ \t]*\d|lambda\b|[rRbBfFuU]{1,2}['"]""")
@@ -574,9 +575,11 @@ def _names_layer(text: str) -> bool:
 
 
 def _import_map(text: str) -> dict[str, set[str]]:
-    """Local name -> the dotted names the module's imports (any level) bind it to."""
+    """Local name -> the dotted names the module's imports (any level) bind it to
+    (a text over-approximation; a backslash-continued import is cut at its line end)."""
     found: dict[str, set[str]] = {}
     for dots, module, names, plain in _IMPORTS.findall(text):
+        names = _COMMENT.sub("", names)
         if plain:
             for item in plain.split(","):
                 words = item.split()

@@ -230,3 +230,24 @@ def test_segments_their_calls_and_layers_are_what_the_old_scans_found():
                 segments, layers = segments + 1, layers + found
         assert project_index._names_layer(text) == old_names_layer(text)
     assert segments > 500 and layers > 20  # the corpus exercised both answers
+
+
+def test_an_import_list_with_comments_is_followed(tmp_path):
+    """``from .blocks import (  # ...`` with a comment on each line: the helper
+    imported there is still followed (a comment once swallowed the next name)."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "blocks.py").write_text(
+        "from keras import layers\n\n\ndef conv_block(x, reg=None):\n"
+        "    return layers.Conv2D(8, 3, kernel_regularizer=reg)(x)\n"
+    )
+    (pkg / "mid.py").write_text(
+        "from .blocks import (  # the blocks\n    conv_block,  # one conv\n)\n\n\n"
+        "def wrap(x, reg=None):\n    return conv_block(x, reg)\n"
+    )
+    caller = pkg / "nets.py"
+    caller.write_text("from .mid import wrap\n\ny = wrap(x)\n")
+    settings = Settings(root=tmp_path, options={"cross-calls": True})
+    found = lint_source(caller.read_text(), str(caller), settings)
+    assert [(f.code, f.location.row) for f in found] == [("RL001", 3)]
