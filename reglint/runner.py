@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 #: Below this many files a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
-CHUNK_SIZE = 32
+#: Workers take the files (sorted by path) in contiguous runs, this many per
+#: worker: neighbouring files import the same modules, and the project index
+#: (one per process) then summarizes each of them in fewer workers (keras/src:
+#: 8.4 s of CPU in 6 runs against 9.7 s in runs of 32 files); three per
+#: worker keep the load balanced.
+CHUNKS_PER_WORKER = 3
 
 
 @dataclass
@@ -204,7 +209,7 @@ def _execute(
         for job in jobs:
             yield _do(job, settings, fix)
         return
-    size = max(1, min(CHUNK_SIZE, len(jobs) // (workers * 4) or 1))
+    size = -(-len(jobs) // (workers * CHUNKS_PER_WORKER))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     method = "fork" if sys.platform == "linux" else None
     import multiprocessing  # here: a single-file (pre-commit) run never needs them
