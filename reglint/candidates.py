@@ -19,6 +19,7 @@ from collections.abc import Callable, Container, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import catalog, limits
+from .keras_names import keras_symbol
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -333,9 +334,7 @@ def cross_call_sites(tree: ast.Module, f: ModuleFacts, path: str, index: Project
     called.update(b for n in list(called) for b in f.bound.get(n, ()))
     layer_calls = _open_layer_calls(calls)
     functions = {
-        d.name
-        for d in f.definitions
-        if d.name in called and not isinstance(d, ast.ClassDef) and _builds_layers(d, layer_calls)
+        d.name for d in f.definitions if d.name in called and _builds_layers(d, layer_calls)
     }
     builders: dict[str, bool] = {}  # a callee's dotted text -> its verdict
     for call, names in calls:
@@ -460,9 +459,12 @@ def _calls_project_builder(
     call: ast.Call, f: ModuleFacts, imported: dict[str, set[str]], path: str, index: ProjectIndex
 ) -> bool:
     """Does ``call`` name (directly, through an alias or ``partial``) a project
-    function that builds a kernel layer a call can leave unregularized?"""
+    function that builds a kernel layer a call can leave unregularized? A Keras
+    name is never one: the analysis judges Keras's layers and follows nothing
+    else of Keras (even where the linted tree is Keras's own source)."""
     return any(
-        q is None or index.builds_layers(path, q) for q in _qualified(call.func, f, imported)
+        q is None or (keras_symbol(q) is None and index.builds_layers(path, q))
+        for q in _qualified(call.func, f, imported)
     )
 
 
@@ -531,12 +533,12 @@ def _names_something(value: ast.expr) -> bool:
 
 
 def _builds_layers(
-    definition: ast.FunctionDef | ast.AsyncFunctionDef, layer_calls: list[_Span]
+    definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, layer_calls: list[_Span]
 ) -> bool:
-    """Does a function make an open layer call (:func:`_open_layer_calls`) anywhere
-    in it (decorators included)? The innermost helper of any chain does, so a call
-    of it passes the gate. A call is in the function's subtree exactly when it
-    lies within its span."""
+    """Does a function (or a class: its constructor) make an open layer call
+    (:func:`_open_layer_calls`) anywhere in it (decorators included)? The
+    innermost helper of any chain does, so a call of it passes the gate. A call
+    is in the function's subtree exactly when it lies within its span."""
     if not layer_calls:
         return False
     first = min((definition, *definition.decorator_list), key=lambda n: (n.lineno, n.col_offset))

@@ -86,7 +86,8 @@ class _AtLines:
         return found
 
 
-_DEF = _AtLines(r"(?:async[ \t]+)?def[ \t]+(\w+)")
+#: A top-level ``def`` or ``class`` (a class is called as its constructor).
+_DEF = _AtLines(r"(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)")
 _NESTED_DEF = _AtLines(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 _ASSIGNED = _AtLines(r"(\w+)[ \t]*([:=].*)")
 _IMPORTS = _AtLines(
@@ -287,6 +288,8 @@ class ProjectIndex:
         for start, end in segments:
             if _names_layer(table.text[start:end]):
                 return True
+            if table.text.startswith("class", start):
+                continue  # a class is followed only when its own text names a layer
             for called in table.called(start, end):
                 root, _, rest = called.partition(".")
                 if root == name and not rest:
@@ -469,6 +472,8 @@ class ProjectIndex:
             return None
         if binding.kind == "def":
             return analysis.summary(binding.node)  # type: ignore[arg-type]
+        if binding.kind == "class":
+            return analysis.class_summary(binding.node)  # type: ignore[arg-type]
         if binding.kind == "import" and binding.qualified and depth < MAX_REEXPORTS:
             return self.function(analysis.path, binding.qualified, depth + 1)
         return None

@@ -150,6 +150,8 @@ class FunctionSummary:
     kwarg: str | None
     needs: list[Need] = field(default_factory=list)
     is_method: bool = False
+    #: a class called as a constructor: its ``__init__``'s parameters
+    is_class: bool = False
 
 
 def depends(value: Value) -> bool:
@@ -186,6 +188,9 @@ class ModuleAnalysis:
         self._summaries: dict[int, FunctionSummary | None] = {}
         self._functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._in_progress: set[int] = set()
+        #: While a class is summarized: ``self``'s name in the method being read,
+        #: that method's scope, and what ``__init__`` assigns each ``self.<attr>``.
+        self._selves: tuple[str, Scope, dict[str, Value]] | None = None
         self.problems: list[Problem] = []
 
     # --- positions ------------------------------------------------------------
@@ -220,6 +225,8 @@ class ModuleAnalysis:
             return UNKNOWN
         if isinstance(expr, ast.Name):
             return self._name_value(expr.id, scope, owner, depth)
+        if isinstance(expr, ast.Attribute) and self._selves is not None:
+            return self._self_value(expr, scope)
         if isinstance(expr, ast.Dict):
             return self._dict_literal(expr, scope, owner, depth)
         if isinstance(expr, ast.Call):
@@ -281,6 +288,11 @@ class ModuleAnalysis:
                     items.append((kw.arg, self.value_of(kw.value, scope, owner, depth + 1)))
             return DictValue(tuple(_last_wins(items)))
         symbol = keras_symbol(self.model.resolve(func, scope)) if _named(func) else None
+        if symbol is not None and symbol.is_regularizer and symbol.name == "get":
+            # ``regularizers.get(x)``: None stays None, a regularizer itself, a name a regularizer
+            if len(call.args) == 1 and not call.keywords:
+                return self.value_of(call.args[0], scope, owner, depth + 1)
+            return UNKNOWN
         if symbol is None or not symbol.is_regularizer or symbol.name not in catalog.REGULARIZERS:
             return UNKNOWN
         params = catalog.REGULARIZERS[symbol.name]
@@ -304,11 +316,124 @@ class ModuleAnalysis:
     # --- summaries ------------------------------------------------------------
 
     def function_named(self, name: str) -> FunctionSummary | None:
-        """The summary of the module-level function ``name`` (for importers)."""
+        """The summary of the module-level function (or class) ``name`` (for importers)."""
         binding = self.model.binding(name, self.model.module)
-        if binding is None or binding.kind != "def":
+        if binding is None:
+            return None
+        if binding.kind == "class":
+            return self.class_summary(binding.node)  # type: ignore[arg-type]
+        if binding.kind != "def":
             return None
         return self.summary(binding.node)  # type: ignore[arg-type]
+
+    def class_summary(self, node: ast.ClassDef) -> FunctionSummary | None:
+        """A class called as a constructor: the parameters of its own ``__init__``,
+        and the layers its methods build whose regularizer is one of them,
+        directly or through ``self.<attr>`` (:meth:`_self_attributes`). None
+        without an ``__init__`` of its own."""
+        key = id(node)
+        if key in self._summaries:
+            return self._summaries[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            summary = self._summarize_class(node)
+        finally:
+            self._in_progress.discard(key)
+        self._summaries[key] = summary
+        return summary
+
+    def _summarize_class(self, node: ast.ClassDef) -> FunctionSummary | None:
+        methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        signature = self.summary(init) if init is not None else None
+        init_scope = self.model.scope_of(init) if init is not None else None
+        if signature is None or init_scope is None or not init.args.args:  # type: ignore[union-attr]
+            return None
+        attributes = self._self_attributes(methods, init, init_scope)  # type: ignore[arg-type]
+        needs: list[Need] = []
+        for method in methods:
+            scope = self.model.scope_of(method)
+            if scope is None or not method.args.args:
+                continue
+            # Only ``__init__``'s parameters are the call's arguments.
+            owner = scope if method is init else None
+            outer, self._selves = self._selves, (method.args.args[0].arg, scope, attributes)
+            try:
+                needs.extend(self._needs_in(method.body, scope, owner))
+            finally:
+                self._selves = outer
+        return FunctionSummary(
+            node.name,
+            signature.positional,
+            signature.defaults,
+            signature.kwonly,
+            signature.vararg,
+            signature.kwarg,
+            needs,
+            is_method=True,
+            is_class=True,
+        )
+
+    def _self_attributes(
+        self, methods: list, init: ast.FunctionDef | ast.AsyncFunctionDef, init_scope: Scope
+    ) -> dict[str, Value]:
+        """``self.<attr>`` -> its value in ``__init__``'s terms, for each attribute
+        the class assigns only by plain assignments in ``__init__``, all of one
+        value (or a parameter and ``None``: the ``if reg is not None`` idiom)."""
+        assigned: dict[str, list[ast.expr | None]] = {}
+        for method in methods:
+            if not method.args.args:
+                continue
+            this = method.args.args[0].arg
+            for node in _own_nodes(method):
+                targets: list[ast.expr] = []
+                value: ast.expr | None = None
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                    targets = [node.target]
+                    value = node.value if isinstance(node, ast.AnnAssign) else None
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                    items = node.items if isinstance(node, (ast.With, ast.AsyncWith)) else []
+                    targets = (
+                        [node.target]
+                        if isinstance(node, (ast.For, ast.AsyncFor))
+                        else [i.optional_vars for i in items if i.optional_vars is not None]
+                    )
+                for target in targets:
+                    for element in _flattened(target):
+                        if (
+                            isinstance(element, ast.Attribute)
+                            and isinstance(element.value, ast.Name)
+                            and element.value.id == this
+                        ):
+                            plain = method is init and isinstance(node, ast.Assign)
+                            plain = plain and len(targets) == 1 and element is targets[0]
+                            assigned.setdefault(element.attr, []).append(value if plain else None)
+        values: dict[str, Value] = {}
+        for attr, found in assigned.items():
+            if any(value is None for value in found):
+                continue
+            seen = {self.value_of(value, init_scope, init_scope) for value in found}
+            params = {v for v in seen if isinstance(v, Param)}
+            if len(seen) == 1:
+                values[attr] = seen.pop()
+            elif len(params) == 1 and seen - params == {Const(None)}:
+                # ``if reg is not None: self.reg = get(reg)`` / ``else: self.reg = None``
+                values[attr] = params.pop()
+        return values
+
+    def _self_value(self, expr: ast.Attribute, scope: Scope) -> Value:
+        assert self._selves is not None
+        this, method_scope, attributes = self._selves
+        base = expr.value
+        if not isinstance(base, ast.Name) or base.id != this:
+            return UNKNOWN
+        if self.model.resolving_scope(this, scope) is not method_scope:
+            return UNKNOWN  # ``self`` rebound, or another function's
+        return attributes.get(expr.attr, UNKNOWN)
 
     def summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionSummary | None:
         key = id(node)
@@ -407,10 +532,12 @@ class ModuleAnalysis:
             blamed = tuple(dict.fromkeys(referenced(need.value)))
             new = Need(need.site, need.arg, value, (callee_name, *need.helpers))
             fix_keyword = position = None
-            if isinstance(need.value, (Param, KwKey)) and not summary.is_method:
+            if isinstance(need.value, (Param, KwKey)) and (
+                summary.is_class or not summary.is_method
+            ):
                 fix_keyword = need.value.name
                 if fix_keyword in summary.positional and not bound:
-                    position = summary.positional.index(fix_keyword)
+                    position = summary.positional.index(fix_keyword) - summary.is_class
             yield new, call, True, (blamed, callee_name, fix_keyword, position)
 
     def _layer_needs(
@@ -469,8 +596,13 @@ class ModuleAnalysis:
             binding = self.model.binding(func.id, scope)
             if binding is None:
                 return None
-            if binding.kind == "def":
-                summary = self.summary(binding.node)  # type: ignore[arg-type]
+            if binding.kind in ("def", "class"):
+                node = binding.node
+                summary = (
+                    self.class_summary(node)  # type: ignore[arg-type]
+                    if binding.kind == "class"
+                    else self.summary(node)  # type: ignore[arg-type]
+                )
                 return (summary, [], func.id) if summary is not None else None
             if binding.kind == "assign" and isinstance(binding.value, ast.Call):
                 partial = binding.value
@@ -615,6 +747,28 @@ def _ineffective(reg: Reg) -> tuple[str, str] | None:
     if verdicts in ({"zero"}, {"negative"}):
         return "RL003", verdicts.pop()
     return None
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of ``function``'s body, nested functions and classes not entered."""
+    stack: list[ast.AST] = list(reversed(function.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _flattened(target: ast.expr) -> Iterator[ast.expr]:
+    """The targets of ``target``, unpacked (``a, self.b = ...``)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _flattened(element)
+    elif isinstance(target, ast.Starred):
+        yield from _flattened(target.value)
+    else:
+        yield target
 
 
 def _last_wins(items: list[tuple[str, Value]]) -> list[tuple[str, Value]]:

@@ -156,7 +156,7 @@ def test_a_run_ends_with_its_generator_and_nested_runs_join_it():
 # --- the faster text tests answer as the plain scans they replace ---------------
 
 OLD_PATTERNS = {
-    "_DEF": re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE),
+    "_DEF": re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)", re.MULTILINE),
     "_NESTED_DEF": re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE),
     "_ASSIGNED": re.compile(r"^(\w+)[ \t]*([:=].*)", re.MULTILINE),
     "_IMPORTS": re.compile(
