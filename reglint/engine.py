@@ -23,11 +23,11 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import noqa
+from . import catalog, noqa
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
 from .registry import RuleInfo, enabled_infos, rule_classes
-from .triggers import Text
+from .triggers import Text, Words
 
 if TYPE_CHECKING:
     import ast
@@ -44,6 +44,8 @@ _R = TypeVar("_R")
 
 SYNTAX_ERROR = "RL000"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+#: What a module names when its own calls may be cross-call sites.
+_LAYER_WORDS = Words({*catalog.KERNEL_LAYERS, *catalog.REGULARIZERS})
 #: Ask each triggered rule's ``candidates`` test on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
 CANDIDATE_STAGE = True
@@ -59,11 +61,11 @@ def rules_for(settings: Settings, path: str | None = None) -> list[type[Rule]]:
     return rule_classes(info.code for info in enabled_infos(settings, path))
 
 
-def triggered_rules(source: str, rules: Iterable[_R]) -> list[_R]:
+def triggered_rules(source: str | Text, rules: Iterable[_R]) -> list[_R]:
     """The rules (classes or :class:`RuleInfo`) whose cheap text test passes;
     the rest cannot fire here."""
-    text = Text(source)
-    has_keras = "keras" in source
+    text = source if isinstance(source, Text) else Text(source)
+    has_keras = "keras" in text.source
     return [
         r
         for r in rules
@@ -89,7 +91,8 @@ def lint_source(
     """
     settings = settings or Settings()
     enabled: list = list(rules) if rules is not None else enabled_infos(settings, path)
-    to_run = triggered_rules(source, enabled)
+    text = Text(source)
+    to_run = triggered_rules(text, enabled)
     codes = {r.code for r in enabled}
     wanted = noqa.UNUSED_NOQA in codes and noqa.names_rule_codes(source)
     unused = noqa.Suppressions() if wanted else None
@@ -98,7 +101,7 @@ def lint_source(
     if not (to_run or unused or cross) and SYNTAX_ERROR not in codes:
         return []
     with _collector_paused():
-        findings = _findings(source, path, settings, enabled, to_run, unused, cross, memo, codes)
+        findings = _findings(text, path, settings, enabled, to_run, unused, cross, memo, codes)
     if unused is not None:
         from .registry import rule_infos
 
@@ -108,7 +111,7 @@ def lint_source(
 
 
 def _findings(
-    source: str,
+    text: Text,
     path: str,
     settings: Settings,
     enabled: Sequence,
@@ -120,6 +123,7 @@ def _findings(
 ) -> list[Finding]:
     """The rules' and the cross-call analysis's findings. Called with the
     collector paused: the trees it builds are released before it runs again."""
+    source = text.source
     findings: list[Finding] = []
     parsed: dict[str, Any] = {}
     if to_run:
@@ -127,7 +131,7 @@ def _findings(
     elif SYNTAX_ERROR in codes:
         findings = _syntax_check(source, path, unused, parsed)
     if cross and not any(f.code == SYNTAX_ERROR for f in findings):
-        findings += _cross_calls(source, path, settings, cross, parsed)
+        findings += _cross_calls(text, path, settings, cross, parsed)
         findings.sort(key=Finding.sort_key)
     return findings
 
@@ -330,17 +334,24 @@ def _candidate_stage(
 
 
 def _cross_calls(
-    source: str, path: str, settings: Settings, codes: list[str], parsed: dict[str, Any]
+    text: Text, path: str, settings: Settings, codes: list[str], parsed: dict[str, Any]
 ) -> list[Finding]:
     """RL001/RL003 across calls and modules (:mod:`reglint.crosscall`), for a
-    module that may show them (:func:`reglint.candidates.cross_call_sites`)."""
+    module that may show them (:func:`reglint.candidates.cross_call_sites`).
+
+    A module whose text names no kernel layer or regularizer can show them
+    only through a call of a project function; when it imports nothing of
+    the project but Keras, its tree is not walked for the gate."""
     from .project_index import index_for
 
     index = index_for(str(settings.root), settings.options)
     from .candidates import cross_call_sites, facts
 
+    source = text.source
     tree, module_facts = parsed.get("tree"), parsed.get("facts")
     if tree is None or module_facts is None:
+        if not _LAYER_WORDS.passes(text) and not index.imports_from_project(path, source):
+            return []
         # Not measured: the bounds protect libcst, and this analysis is CPython's
         # tree only (a tree too deep for it is caught below).
         tree = parsed.get("unmeasured tree") or python_tree(source, path, measured=False)

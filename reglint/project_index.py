@@ -51,6 +51,7 @@ _HINTS = ("Conv", "Dense", "Embedding", "GRU", "LSTM", "RNN", "Attention", "Loca
 #: Each kernel layer name contains one of these: a text with none of them names none.
 _LAYER_HINTS = _HINTS + tuple(n for n in KERNEL_LAYERS if not any(h in n for h in _HINTS))
 _COMMENT = re.compile(r"#[^\n]*")
+_CONTINUED_IMPORT = re.compile(r"^[ \t]*(?:from|import)\b[^\n]*\\\r?\n", re.MULTILINE)
 _ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
 #: The start of a value that is data, never a function: a display, a literal, a lambda.
 _DATA = re.compile(r"""[{\['"\d]|-[ \t]*\d|lambda\b|[rRbBfFuU]{1,2}['"]""")
@@ -197,6 +198,20 @@ class ProjectIndex:
     def is_project_name(self, importer: str, qualified: str) -> bool:
         """Does the import binding ``qualified`` name something in a module of the project?"""
         return self._locate(importer, qualified) is not None
+
+    def imports_from_project(self, importer: str, source: str) -> bool:
+        """May a module with this text import a name of the project that is not
+        Keras's (what :meth:`builds_layers` could be asked about)? Read off the
+        text's imports (an import continued by a backslash: yes)."""
+        from .keras_names import keras_symbol
+
+        if _CONTINUED_IMPORT.search(source):
+            return True
+        return any(
+            keras_symbol(qualified) is None and self.is_project_name(importer, qualified)
+            for names in _import_map(source).values()
+            for qualified in names
+        )
 
     def builds_layers(self, importer: str, qualified: str) -> bool:
         """Does the project function the import binding ``qualified`` names build a

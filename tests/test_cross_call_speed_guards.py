@@ -14,6 +14,7 @@ from reglint.candidates import cross_call_sites, facts
 from reglint.config import Settings
 from reglint.engine import _cross_calls, lint_source
 from reglint.project_index import ProjectIndex, recording
+from reglint.triggers import Text
 
 BLOCKS = """\
 from keras import layers
@@ -178,7 +179,7 @@ def test_the_gate_never_drops_a_finding(tmp_path, name):
     path = next(p for p in pkg.rglob(name))
     source = path.read_text()
     codes = list(crosscall.CODES)
-    gated = _cross_calls(source, str(path), settings, codes, {})
+    gated = _cross_calls(Text(source), str(path), settings, codes, {})
     ungated = crosscall.check(source, str(path), ast.parse(source), settings, codes)
     assert gated == ungated
     assert gated
@@ -331,3 +332,37 @@ def test_a_layer_given_a_plain_regularizer_constant_is_not_followed(tmp_path, co
     settings = Settings(root=tmp_path, options={"cross-calls": True})
     found = crosscall.check(source, str(tmp_path / "m.py"), tree, settings, ["RL001", "RL003"])
     assert gated or found == []
+
+
+@pytest.mark.parametrize(
+    ("source", "walked"),
+    [
+        ("import os\n\nimport keras\nfrom keras import ops\n\ny = ops.add(1, os.sep)\n", False),
+        ("from keras.src.ops import numpy\n\ny = numpy.add(1, 2)\n", False),
+        ("from .blocks import conv_block\n\ny = conv_block(x, 8)\n", True),
+        ("from . import blocks\n\ny = blocks.conv_block(x, 8)\n", True),
+        ("from os import path, \\\n    sep\nfrom .blocks import conv_block\n", True),
+    ],
+)
+def test_a_module_importing_nothing_of_the_project_is_not_walked(
+    tmp_path, monkeypatch, source, walked
+):
+    """A module that names no layer and imports only Keras and code outside the
+    project cannot call a project builder: its tree is not walked for the gate;
+    one importing from the project is, and its finding stays."""
+    from reglint import candidates
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "blocks.py").write_text(BLOCKS)
+    path = pkg / "caller.py"
+    path.write_text(source)
+    walks = []
+    real = candidates.facts
+    monkeypatch.setattr(candidates, "facts", lambda *a: walks.append(1) or real(*a))
+    settings = Settings(root=tmp_path, options={"cross-calls": True})
+    found = lint_source(source, str(path), settings)
+    assert bool(walks) is walked
+    if "conv_block(x, 8)" in source:
+        assert [f.code for f in found] == ["RL001"]

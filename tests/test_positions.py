@@ -41,7 +41,8 @@ CLASSES = [
     "class Tabs:\n\tdef m(self):\n\t\treturn f(1)\n\n\tn = f(2)\n",
     "class Suite: x = f(1)\nclass Empty:\n    pass\nclass Doc:\n    'd'\n    y = f(2)\n",
     "if True:\n    class NotTop:\n        def m(self):\n            return f(1)\n",
-    "class W:\n  def two(self):\n      return f(\n          1)\n  @property\n  def p(self): return f(2)\n",
+    "class W:\n  def two(self):\n      return f(\n          1)\n"
+    "  @property\n  def p(self): return f(2)\n",
 ]
 
 

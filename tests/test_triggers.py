@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reglint import catalog
-from reglint.triggers import Literals, Pattern, Text, Words
 from reglint.rules import ALL_RULES
+from reglint.triggers import Literals, Pattern, Text, Words
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
