@@ -17,9 +17,9 @@ never reported. Summaries are computed from CPython's ``ast`` and the
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import catalog
 from .candidates import number_literal
@@ -331,18 +331,7 @@ class ModuleAnalysis:
         and the layers its methods build whose regularizer is one of them,
         directly or through ``self.<attr>`` (:meth:`_self_attributes`). None
         without an ``__init__`` of its own."""
-        key = id(node)
-        if key in self._summaries:
-            return self._summaries[key]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            summary = self._summarize_class(node)
-        finally:
-            self._in_progress.discard(key)
-        self._summaries[key] = summary
-        return summary
+        return self._memo(node, self._summarize_class)
 
     def _summarize_class(self, node: ast.ClassDef) -> FunctionSummary | None:
         methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -402,6 +391,8 @@ class ModuleAnalysis:
                         if isinstance(node, (ast.For, ast.AsyncFor))
                         else [i.optional_vars for i in items if i.optional_vars is not None]
                     )
+                plain = method is init and isinstance(node, ast.Assign) and len(targets) == 1
+                pairs = dict(_paired(targets[0], value)) if plain and value is not None else {}
                 for target in targets:
                     for element in _flattened(target):
                         if (
@@ -409,9 +400,8 @@ class ModuleAnalysis:
                             and isinstance(element.value, ast.Name)
                             and element.value.id == this
                         ):
-                            plain = method is init and isinstance(node, ast.Assign)
-                            plain = plain and len(targets) == 1 and element is targets[0]
-                            assigned.setdefault(element.attr, []).append(value if plain else None)
+                            found = pairs.get(id(element))
+                            assigned.setdefault(element.attr, []).append(found)
         values: dict[str, Value] = {}
         for attr, found in assigned.items():
             if any(value is None for value in found):
@@ -436,14 +426,21 @@ class ModuleAnalysis:
         return attributes.get(expr.attr, UNKNOWN)
 
     def summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionSummary | None:
+        return self._memo(node, self._summarize)
+
+    def _memo(
+        self, node: ast.AST, summarize: Callable[[Any], FunctionSummary | None]
+    ) -> FunctionSummary | None:
+        """``summarize(node)``, once per node; None inside its own recursion
+        (what the cycle adds is not followed)."""
         key = id(node)
         if key in self._summaries:
             return self._summaries[key]
         if key in self._in_progress:
-            return None  # recursion: what the cycle adds is not followed
+            return None
         self._in_progress.add(key)
         try:
-            summary = self._summarize(node)
+            summary = summarize(node)
         finally:
             self._in_progress.discard(key)
         self._summaries[key] = summary
@@ -758,6 +755,20 @@ def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _paired(target: ast.expr, value: ast.expr) -> Iterator[tuple[int, ast.expr]]:
+    """``(id(target element), its value)`` for a plain assignment, unpacked
+    where a tuple is assigned a tuple of the same length (``self.a, self.b = a, b``)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if not isinstance(value, (ast.Tuple, ast.List)) or len(value.elts) != len(target.elts):
+            return
+        if any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):
+            return
+        for element, part in zip(target.elts, value.elts, strict=True):
+            yield from _paired(element, part)
+    else:
+        yield id(target), value
 
 
 def _flattened(target: ast.expr) -> Iterator[ast.expr]:

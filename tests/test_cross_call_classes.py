@@ -154,3 +154,21 @@ def test_a_class_of_the_same_module(tmp_path):
     )
     found = [(f["location"]["row"], f["code"]) for f in _findings(tmp_path)]
     assert found == [(13, "RL001")]
+
+
+def test_attributes_assigned_together(tmp_path):
+    """``self.filters, self.kernel_regularizer = filters, kernel_regularizer``."""
+    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
+    (tmp_path / "head.py").write_text(
+        "import keras\n\n\nclass Head(keras.layers.Layer):\n"
+        "    def __init__(self, filters, kernel_regularizer=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.filters, self.kernel_regularizer = filters, kernel_regularizer\n\n"
+        "    def build(self, input_shape):\n"
+        "        self.conv = keras.layers.Conv2D(\n"
+        "            self.filters, 3, kernel_regularizer=self.kernel_regularizer)\n\n\n"
+        "head = Head(8)\nok = Head(8, kernel_regularizer=keras.regularizers.L2(1e-4))\n"
+        "a, b = Head(8), 1\n"
+    )
+    found = [(f["location"]["row"], f["code"]) for f in _findings(tmp_path)]
+    assert found == [(14, "RL001"), (16, "RL001")]
