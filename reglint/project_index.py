@@ -51,6 +51,7 @@ _HINTS = ("Conv", "Dense", "Embedding", "GRU", "LSTM", "RNN", "Attention", "Loca
 #: Each kernel layer name contains one of these: a text with none of them names none.
 _LAYER_HINTS = _HINTS + tuple(n for n in KERNEL_LAYERS if not any(h in n for h in _HINTS))
 _COMMENT = re.compile(r"#[^\n]*")
+_NAMED_REGULARIZER = re.compile(r"regularizer[ \t]*=[ \t]*(?!None\b)[A-Za-z_]")
 _CONTINUED_IMPORT = re.compile(r"^[ \t]*(?:from|import)\b[^\n]*\\\r?\n", re.MULTILINE)
 _ANNOTATED_VALUE = re.compile(r":[^=\n]*=(?!=)")
 #: The start of a value that is data, never a function: a display, a literal, a lambda.
@@ -301,10 +302,15 @@ class ProjectIndex:
             )
         imports = None
         for start, end in segments:
-            if _names_layer(table.text[start:end]):
-                return True
+            segment = table.text[start:end]
             if table.text.startswith("class", start):
-                continue  # a class is followed only when its own text names a layer
+                # A class is followed only when its own text names a layer and
+                # passes a regularizer argument a name (``=self.reg``, ``=reg``).
+                if _names_layer(segment) and _NAMED_REGULARIZER.search(segment):
+                    return True
+                continue
+            if _names_layer(segment):
+                return True
             for called in table.called(start, end):
                 root, _, rest = called.partition(".")
                 if root == name and not rest:
