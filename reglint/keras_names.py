@@ -91,3 +91,27 @@ def keras_symbol(qualified: str | None) -> KerasSymbol | None:
     if module in _TOP_LEVEL_MODULES and name in MODEL_NAMES:
         module = ""
     return KerasSymbol(flavor, module, name)
+
+
+#: ``keras_applications``' convention, which model libraries built on it follow
+#: (segmentation_models, classification_models, efficientnet): a function takes
+#: Keras's submodules from its caller, ``backend, layers, models, utils =
+#: get_submodules_from_kwargs(kwargs)``, and a module that does so declares them
+#: ``layers = None`` at the top, to be filled in when the library is imported.
+#: Either binding is read as tf.keras's submodule (both Kerases judged).
+SUBMODULES_FROM_KWARGS = "get_submodules_from_kwargs"
+#: What the call returns, in order.
+INJECTED = ("backend", "layers", "models", "utils")
+#: The module globals such a module declares, and the submodule each stands for.
+INJECTED_NAMES = {
+    "backend": "backend",
+    "layers": "layers",
+    "models": "models",
+    "utils": "utils",
+    "keras_utils": "utils",
+}
+
+
+def injected(submodule: str) -> str:
+    """The dotted name an injected ``submodule`` is read as."""
+    return f"tensorflow.keras.{submodule}"

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import catalog
-from .keras_names import MODEL_NAMES, KerasSymbol, keras_symbol
+from .keras_names import (
+    INJECTED,
+    INJECTED_NAMES,
+    MODEL_NAMES,
+    SUBMODULES_FROM_KWARGS,
+    KerasSymbol,
+    injected,
+    keras_symbol,
+)
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -40,22 +48,6 @@ _STAR_MODULE_NAMES = {
     "": MODEL_NAMES | {"layers", "regularizers", "models", "optimizers", "applications", "Input"},
     "models": MODEL_NAMES,
 }
-
-
-#: ``keras_applications``' convention, which model libraries built on it follow
-#: (segmentation_models, classification_models, efficientnet): a function takes
-#: Keras's submodules from its caller, ``backend, layers, models, utils =
-#: get_submodules_from_kwargs(kwargs)``, and a module that does so declares them
-#: ``layers = None`` at the top, to be filled in when the library is imported.
-#: Either binding is read as tf.keras's submodule (both Kerases judged).
-SUBMODULES_FROM_KWARGS = "get_submodules_from_kwargs"
-_INJECTED = ("backend", "layers", "models", "utils")
-_INJECTED_NAMES = {"backend": "backend", "layers": "layers", "models": "models"}
-_INJECTED_NAMES |= {"utils": "utils", "keras_utils": "utils"}
-
-
-def _injected(submodule: str) -> str:
-    return f"tensorflow.keras.{submodule}"
 
 
 @dataclass(eq=False)
@@ -323,9 +315,9 @@ class ImportTracker(cst.BatchableCSTVisitor):
             for target in node.targets:
                 if isinstance(target.target, (cst.Tuple, cst.List)):
                     elements = target.target.elements
-                    for submodule, element in zip(_INJECTED, elements, strict=False):
+                    for submodule, element in zip(INJECTED, elements, strict=False):
                         if isinstance(element.value, cst.Name):
-                            table.bind(element.value.value, _injected(submodule))
+                            table.bind(element.value.value, injected(submodule))
             return True
         if (
             isinstance(value, cst.Name)
@@ -335,8 +327,8 @@ class ImportTracker(cst.BatchableCSTVisitor):
         ):
             for target in node.targets:
                 name = target.target.value if isinstance(target.target, cst.Name) else None
-                if name in _INJECTED_NAMES:
-                    table.bind(name, _injected(_INJECTED_NAMES[name]))
+                if name in INJECTED_NAMES:
+                    table.bind(name, injected(INJECTED_NAMES[name]))
             return True
         return False
 

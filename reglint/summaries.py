@@ -243,7 +243,11 @@ class ModuleAnalysis:
             return Param(name) if where is owner else UNKNOWN
         if binding.kind == "assign":
             if where is not model.module and where is not owner:
-                return UNKNOWN  # a closure's variable: reassigned anywhere
+                # A closure's variable: known only when nothing rebinds it (the
+                # single binding of its function, and no ``nonlocal`` of it).
+                if any(name in s.nonlocals and _within(s, where) for s in model.scopes.values()):
+                    return UNKNOWN
+                return self.value_of(binding.value, binding.scope or scope, None, depth + 1)
             return self.value_of(binding.value, binding.scope or scope, owner, depth + 1)
         if binding.kind == "import" and binding.qualified and self.index is not None:
             return self.index.constant(self.path, binding.qualified, depth + 1)
@@ -287,6 +291,9 @@ class ModuleAnalysis:
                 else:
                     items.append((kw.arg, self.value_of(kw.value, scope, owner, depth + 1)))
             return DictValue(tuple(_last_wins(items)))
+        returned = self._returned_dict(func, scope, depth)
+        if returned is not None:
+            return returned
         symbol = keras_symbol(self.model.resolve(func, scope)) if _named(func) else None
         if symbol is not None and symbol.is_regularizer and symbol.name == "get":
             # ``regularizers.get(x)``: None stays None, a regularizer itself, a name a regularizer
@@ -312,6 +319,23 @@ class ModuleAnalysis:
             elif kw.arg in factor_names:
                 factors[kw.arg] = self.value_of(kw.value, scope, owner, depth + 1)
         return Reg(symbol.name, symbol.flavor, tuple(factors.items()), opaque, literal)
+
+    def _returned_dict(self, func: ast.expr, scope: Scope, depth: int) -> DictValue | None:
+        """A call of a function of this module every ``return`` of which is a dict
+        display with string keys (``def get_submodules(): return {"layers": ...}``)."""
+        if not isinstance(func, ast.Name):
+            return None
+        binding = self.model.binding(func.id, scope)
+        if binding is None or binding.kind != "def" or binding.node is None:
+            return None
+        node = binding.node
+        inner = self.model.scope_of(node)
+        returns = [n.value for n in _own_nodes(node) if isinstance(n, ast.Return)]  # type: ignore[arg-type]
+        if inner is None or not returns or not all(isinstance(r, ast.Dict) for r in returns):
+            return None
+        values = {self._dict_literal(r, inner, None, depth + 1) for r in returns}  # type: ignore[arg-type]
+        found = values.pop()
+        return found if not values and isinstance(found, DictValue) else None
 
     # --- summaries ------------------------------------------------------------
 
@@ -468,6 +492,12 @@ class ModuleAnalysis:
             is_method=scope.parent.kind == "class",
         )
         summary.needs = list(self._needs_in(node.body, scope, scope))
+        for inner in _returned_functions(node):
+            # ``def block(filters, reg=None): def apply(x): ... return apply``:
+            # the layer is built when the result is called, with ``block``'s arguments.
+            inner_scope = self.model.scope_of(inner)
+            if inner_scope is not None:
+                summary.needs += self._needs_in(inner.body, inner_scope, scope)
         return summary
 
     def module_problems(self) -> list[Problem]:
@@ -744,6 +774,32 @@ def _ineffective(reg: Reg) -> tuple[str, str] | None:
     if verdicts in ({"zero"}, {"negative"}):
         return "RL003", verdicts.pop()
     return None
+
+
+def _within(scope: Scope, outer: Scope | None) -> bool:
+    """Is ``scope`` nested (at any depth) in ``outer``?"""
+    parent = scope.parent
+    while parent is not None:
+        if parent is outer:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _returned_functions(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions defined in ``function``'s body that it returns by name."""
+    defined = {
+        s.name: s for s in function.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    returned = {
+        n.value.id
+        for n in _own_nodes(function)
+        if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)
+    }
+    for name in returned & defined.keys():
+        yield defined[name]
 
 
 def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..keras_names import INJECTED, SUBMODULES_FROM_KWARGS, injected
+
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -253,7 +255,25 @@ class _Builder(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
         for target in node.targets:
-            self._targets(target, "assign", node.value)
+            if not self._injected(target, node.value):
+                self._targets(target, "assign", node.value)
+
+    def _injected(self, target: ast.expr, value: ast.expr) -> bool:
+        """``backend, layers, models, utils = get_submodules_from_kwargs(kwargs)``
+        (:data:`reglint.keras_names.SUBMODULES_FROM_KWARGS`): each name is bound
+        as an import of Keras's submodule."""
+        func = value.func if isinstance(value, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name != SUBMODULES_FROM_KWARGS or not isinstance(target, (ast.Tuple, ast.List)):
+            return False
+        for submodule, element in zip(INJECTED, target.elts, strict=False):
+            if isinstance(element, ast.Name):
+                self._bind_import(element.id, injected(submodule), element)
+            else:
+                self._targets(element, "loop")
+        for element in target.elts[len(INJECTED) :]:
+            self._targets(element, "loop")
+        return True
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
