@@ -39,12 +39,13 @@ def slice_source(
     rows = sorted({getattr(site, "lineno", 0) for site in sites})
     if not rows or rows[0] < 1:
         return None
-    droppable = sorted(_span(d) for d in _droppable(tree.body, rows))
-    if not droppable:
+    definitions = sorted(_droppable(tree.body, rows), key=_span)
+    if not definitions:
         return None
+    droppable = [_span(d) for d in definitions]
     bound = _bindings(facts, droppable)
-    used = _names_by_span(tree, droppable)
-    kept_names = _LOOKED_UP | used.get(None, set())
+    # The names the kept code uses; a definition's own names only once it stays.
+    kept_names = _LOOKED_UP | _names(iter_nodes(tree, {id(d) for d in definitions}))
     dropped = set(range(len(droppable)))
     while True:  # a definition binding a used name stays, and so do its names
         keep = [i for i in dropped if bound.get(i, set()) & kept_names]
@@ -52,7 +53,7 @@ def slice_source(
             break
         for i in keep:
             dropped.discard(i)
-            kept_names |= used.get(i, set())
+            kept_names |= _names(iter_nodes(definitions[i]))
     if not dropped:
         return None
     lines = source.split("\n")
@@ -95,15 +96,8 @@ def _index(spans: Sequence[tuple[int, int]], row: int) -> int | None:
     return at if at >= 0 and spans[at][1] >= row else None
 
 
-def _names_by_span(
-    tree: ast.Module, spans: Sequence[tuple[int, int]]
-) -> dict[int | None, set[str]]:
-    """The names each span uses (key None: outside every span)."""
-    found: dict[int | None, set[str]] = {}
-    for node in iter_nodes(tree):
-        if isinstance(node, ast.Name):
-            found.setdefault(_index(spans, node.lineno), set()).add(node.id)
-    return found
+def _names(nodes: Iterable[ast.AST]) -> set[str]:
+    return {node.id for node in nodes if isinstance(node, ast.Name)}
 
 
 def _bindings(facts: ModuleFacts, spans: Sequence[tuple[int, int]]) -> dict[int, set[str]]:
