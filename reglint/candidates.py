@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog, limits
 from .keras_names import keras_symbol
+from .triggers import Words
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -35,6 +36,9 @@ _MAX_ATTRIBUTES = 4
 
 
 Options = Mapping[str, Any]
+#: A module whose text names none of these has no layer or regularizer call of
+#: its own: RL002's trigger, and the cross-call gate's test before its tree walk.
+LAYER_OR_REGULARIZER_WORDS = Words({*catalog.KERNEL_LAYERS, *catalog.REGULARIZERS})
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: The node types :class:`ModuleFacts` records.
 _COLLECTED = frozenset(

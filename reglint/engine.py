@@ -23,11 +23,11 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import catalog, noqa
+from . import noqa
 from .config import Settings
 from .findings import Edit, Finding, Fix, Location
 from .registry import RuleInfo, enabled_infos, rule_classes
-from .triggers import Text, Words
+from .triggers import Text
 
 if TYPE_CHECKING:
     import ast
@@ -44,8 +44,6 @@ _R = TypeVar("_R")
 
 SYNTAX_ERROR = "RL000"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-#: What a module names when its own calls may be cross-call sites.
-_LAYER_WORDS = Words({*catalog.KERNEL_LAYERS, *catalog.REGULARIZERS})
 #: Ask each triggered rule's ``candidates`` test on CPython's ``ast`` tree before the
 #: libcst parse (tests switch it off to check it never changes a result).
 CANDIDATE_STAGE = True
@@ -345,12 +343,13 @@ def _cross_calls(
     from .project_index import index_for
 
     index = index_for(str(settings.root), settings.options)
-    from .candidates import cross_call_sites, facts
+    from .candidates import LAYER_OR_REGULARIZER_WORDS, cross_call_sites, facts
 
     source = text.source
     tree, module_facts = parsed.get("tree"), parsed.get("facts")
     if tree is None or module_facts is None:
-        if not _LAYER_WORDS.passes(text) and not index.imports_from_project(path, source):
+        own_calls = LAYER_OR_REGULARIZER_WORDS.passes(text)
+        if not own_calls and not index.imports_from_project(path, source):
             return []
         # Not measured: the bounds protect libcst, and this analysis is CPython's
         # tree only (a tree too deep for it is caught below).

@@ -12,6 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """A project at ``root`` (a ``pyproject.toml`` with ``[tool.reglint]``)
+    holding ``files`` (relative path -> text); a directory of them that holds
+    Python files is a package (``__init__.py``). Returns ``root``."""
+    (root / "pyproject.toml").write_text("[tool.reglint]\n")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        init = path.parent / "__init__.py"
+        if path.parent != root and not init.exists():
+            init.write_text("")
+        path.write_text(text)
+    return root
+
+
 def run_reglint(*args: str, cwd: Path | str | None = None, **kwargs) -> subprocess.CompletedProcess:
     """Run the real ``reglint`` command in a subprocess, as a user would."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import json
 
-from reglint_testing import run_reglint
+from reglint_testing import run_reglint, write_project
 
 LAYERS = """\
 import keras
@@ -92,13 +92,8 @@ def build(x):
 
 
 def _package(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "layers.py").write_text(LAYERS)
-    (pkg / "models.py").write_text(MODELS)
-    return pkg
+    write_project(tmp_path, {"pkg/layers.py": LAYERS, "pkg/models.py": MODELS})
+    return tmp_path / "pkg"
 
 
 def _findings(tmp_path, *args):
@@ -144,13 +139,16 @@ def test_the_message_names_the_class_and_the_fix_passes_the_keyword(tmp_path):
 
 
 def test_a_class_of_the_same_module(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
-    (tmp_path / "train.py").write_text(
-        "from keras import layers\n\n\nclass Block(layers.Layer):\n"
-        "    def __init__(self, reg=None):\n        super().__init__()\n        self.reg = reg\n\n"
-        "    def build(self, shape):\n"
-        "        self.dense = layers.Dense(4, kernel_regularizer=self.reg)\n\n\n"
-        "block = Block()\n"
+    write_project(
+        tmp_path,
+        {
+            "train.py": "from keras import layers\n\n\nclass Block(layers.Layer):\n"
+            "    def __init__(self, reg=None):\n        super().__init__()\n"
+            "        self.reg = reg\n\n"
+            "    def build(self, shape):\n"
+            "        self.dense = layers.Dense(4, kernel_regularizer=self.reg)\n\n\n"
+            "block = Block()\n"
+        },
     )
     found = [(f["location"]["row"], f["code"]) for f in _findings(tmp_path)]
     assert found == [(13, "RL001")]
@@ -158,17 +156,19 @@ def test_a_class_of_the_same_module(tmp_path):
 
 def test_attributes_assigned_together(tmp_path):
     """``self.filters, self.kernel_regularizer = filters, kernel_regularizer``."""
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
-    (tmp_path / "head.py").write_text(
-        "import keras\n\n\nclass Head(keras.layers.Layer):\n"
-        "    def __init__(self, filters, kernel_regularizer=None, **kwargs):\n"
-        "        super().__init__(**kwargs)\n"
-        "        self.filters, self.kernel_regularizer = filters, kernel_regularizer\n\n"
-        "    def build(self, input_shape):\n"
-        "        self.conv = keras.layers.Conv2D(\n"
-        "            self.filters, 3, kernel_regularizer=self.kernel_regularizer)\n\n\n"
-        "head = Head(8)\nok = Head(8, kernel_regularizer=keras.regularizers.L2(1e-4))\n"
-        "a, b = Head(8), 1\n"
+    write_project(
+        tmp_path,
+        {
+            "head.py": "import keras\n\n\nclass Head(keras.layers.Layer):\n"
+            "    def __init__(self, filters, kernel_regularizer=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.filters, self.kernel_regularizer = filters, kernel_regularizer\n\n"
+            "    def build(self, input_shape):\n"
+            "        self.conv = keras.layers.Conv2D(\n"
+            "            self.filters, 3, kernel_regularizer=self.kernel_regularizer)\n\n\n"
+            "head = Head(8)\nok = Head(8, kernel_regularizer=keras.regularizers.L2(1e-4))\n"
+            "a, b = Head(8), 1\n"
+        },
     )
     found = [(f["location"]["row"], f["code"]) for f in _findings(tmp_path)]
     assert found == [(14, "RL001"), (16, "RL001")]

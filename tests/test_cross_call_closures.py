@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from reglint_testing import run_reglint
+from reglint_testing import run_reglint, write_project
 
 BLOCKS = """\
 from keras_applications import get_submodules_from_kwargs
@@ -74,12 +74,7 @@ def Rebound(filters):
 
 
 def test_a_closure_helper_called_with_a_dict_of_submodules(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.reglint]\n")
-    pkg = tmp_path / "segm"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "_blocks.py").write_text(BLOCKS)
-    (pkg / "unet.py").write_text(UNET)
+    write_project(tmp_path, {"segm/_blocks.py": BLOCKS, "segm/unet.py": UNET})
     result = run_reglint("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     found = [
